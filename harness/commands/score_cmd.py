@@ -1,0 +1,61 @@
+"""`skill-eval score TASK WORKSPACE`: score any workspace (hand-made, external agent, harness)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.scoring.result import ScoreResult
+from harness.scoring.scorer import score
+from harness.task import load_task
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("score", help="score a workspace against a task")
+    parser.add_argument("task", help="task id or folder")
+    parser.add_argument("workspace", type=Path, help="the edited repository")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--out", type=Path, help="also write the JSON result to this file")
+    parser.add_argument("--keep", type=Path, help="keep the scored copy (with hidden tests) here")
+    parser.set_defaults(handler=run_score)
+
+
+def print_result(result: ScoreResult, console: Console, findings: int = 8) -> None:
+    table = Table(title=f"{result.task_id}: {'RESOLVED' if result.resolved else 'not resolved'}")
+    for column in ("check", "verdict", "summary", "s"):
+        table.add_column(column, overflow="fold")
+    for check in result.checks:
+        verdict = "pass" if check.passed else "FAIL"
+        verdict = verdict if check.can_fail else "info"
+        verdict = "ERROR" if check.error else verdict
+        table.add_row(check.name, verdict, check.error or check.summary, f"{check.duration_s:.1f}")
+    console.print(table)
+    for check in result.checks:
+        if check.findings and (not check.passed or not check.can_fail):
+            console.print(f"[bold]{check.name}[/bold]")
+            for finding in check.findings[:findings]:
+                console.print("  " + finding.render().splitlines()[0][:200], markup=False)
+            if len(check.findings) > findings:
+                console.print(f"  ... {len(check.findings) - findings} more")
+    console.print(f"scored in {result.duration_s:.1f} s")
+
+
+def run_score(args: argparse.Namespace) -> int:
+    task = load_task(args.task)
+    if args.out is not None and args.out.exists() and args.out.is_dir():
+        raise SystemExit(f"skill-eval: error: --out {args.out} is a directory")
+    result = score(task, args.workspace.resolve(), keep_dir=args.keep)
+    payload = result.model_dump_json(indent=2)
+    if args.out is not None:
+        tmp = args.out.with_name(args.out.name + ".tmp")
+        tmp.write_text(payload)
+        tmp.replace(args.out)
+    if args.json:
+        print(payload)
+    else:
+        print_result(result, Console())
+    return 0 if result.resolved else 1

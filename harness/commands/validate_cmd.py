@@ -1,0 +1,85 @@
+"""`skill-eval validate [TASK ...]`: prove each task can tell right from wrong."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.task import load_suite
+from harness.validity import ORACLE_RUNS, TaskValidity, validate_task
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("validate", help="check tasks: clean start, oracle, nop, negatives")
+    parser.add_argument("tasks", nargs="*", help="task ids (default: all)")
+    parser.add_argument("-j", "--jobs", type=int, default=2, help="concurrent scorings")
+    parser.add_argument("--oracle-runs", type=int, default=ORACLE_RUNS)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.set_defaults(handler=run_validate)
+
+
+def _mark(ok: bool) -> str:
+    return "ok" if ok else "FAIL"
+
+
+def print_matrix(results: list[TaskValidity], console: Console) -> None:
+    table = Table(title="Task validity")
+    for column in ("task", "start", "oracle", "nop", "negatives", "s", "valid"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        caught = sum(n.rejected for n in r.negatives)
+        table.add_row(
+            r.task_id,
+            _mark(not r.start_problems),
+            f"{sum(r.oracle)}/{len(r.oracle)}",
+            _mark(r.nop_rejected),
+            f"{caught}/{len(r.negatives)}",
+            f"{r.duration_s:.0f}",
+            "yes" if r.valid else "NO",
+        )
+    console.print(table)
+    for r in results:
+        for problem in r.start_problems:
+            console.print(f"{r.task_id}: start: {problem}", markup=False)
+        for failure in r.oracle_failures:
+            console.print(f"{r.task_id}: oracle not resolved: {failure}", markup=False)
+        if not r.nop_rejected:
+            console.print(
+                f"{r.task_id}: nop was not rejected by the tests (failed: {r.nop_failed_checks})",
+                markup=False,
+            )
+        for n in r.negatives:
+            if not n.rejected:
+                console.print(
+                    f"{r.task_id}: negative {n.name!r} not rejected by {n.rejected_by}"
+                    f" (failed checks: {n.failed_checks or 'none'})",
+                    markup=False,
+                )
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise SystemExit("skill-eval: error: --jobs must be at least 1")
+    suite = load_suite(args.tasks or None)
+    started = time.monotonic()
+    console = Console(stderr=args.json)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs // 2)) as pool:
+        results = list(pool.map(lambda t: validate_task(t, args.oracle_runs, jobs=2), suite))
+    if args.json:
+        print(json.dumps([asdict(r) | {"valid": r.valid} for r in results], indent=2))
+    else:
+        print_matrix(results, console)
+    invalid = [r.task_id for r in results if not r.valid]
+    console.print(
+        f"{len(results) - len(invalid)}/{len(results)} tasks valid"
+        f" in {time.monotonic() - started:.0f} s",
+        markup=False,
+    )
+    return 1 if invalid or not results else 0

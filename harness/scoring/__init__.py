@@ -1,0 +1,1 @@
+"""Scoring stage: checks, baselines and the scorer."""

@@ -1,0 +1,273 @@
+"""ruff, mypy and import-linter: each collects findings; ruff and mypy count only new ones.
+
+The configuration always comes from the restored ``pyproject.toml`` (the task suite's copy),
+passed explicitly, so nothing the agent wrote can loosen a rule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import ClassVar
+
+from harness.scoring import sandbox
+from harness.scoring.checks.base import ScoringContext, Stopwatch, introduced
+from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR
+from harness.scoring.result import CheckResult, Finding
+from harness.task.model import CheckName, Task
+
+STATIC_TIMEOUT_S = 300
+MAX_FINDINGS = 200
+
+
+class ToolError(Exception):
+    """The tool itself failed (crash, bad output): the check cannot give a verdict."""
+
+
+def _rel(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+# --- ruff ---------------------------------------------------------------------------------------
+
+
+def ruff_findings(root: Path) -> list[Finding]:
+    ruff = str(Path(sys.executable).parent / "ruff")
+    done = sandbox.run(
+        [
+            ruff,
+            "check",
+            "--config",
+            str(root / "pyproject.toml"),
+            "--output-format",
+            "json",
+            "--no-cache",
+            "--exit-zero",
+            "--extend-exclude",
+            HIDDEN_TESTS_DIR,
+            ".",
+        ],
+        cwd=root,
+        timeout_s=STATIC_TIMEOUT_S,
+    )
+    if done.returncode != 0 or done.timed_out:
+        raise ToolError(f"ruff exited {done.returncode}: {done.stderr.strip()[:500]}")
+    try:
+        rows = json.loads(done.stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise ToolError(f"ruff printed invalid JSON: {exc}") from None
+    return [
+        Finding(
+            path=_rel(row["filename"], root),
+            line=(row.get("location") or {}).get("row"),
+            code=row.get("code") or "syntax",
+            message=row["message"],
+        )
+        for row in rows
+    ]
+
+
+# --- mypy ---------------------------------------------------------------------------------------
+
+
+def mypy_findings(root: Path, cache_dir: Path) -> list[Finding]:
+    targets = [t for t in ("src", "tests") if (root / t).is_dir()]
+    done = sandbox.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            str(root / "pyproject.toml"),
+            "--strict",
+            "--cache-dir",
+            str(cache_dir),
+            "--exclude",
+            f"^{HIDDEN_TESTS_DIR}/",
+            "--output",
+            "json",
+            "--no-error-summary",
+            *targets,
+        ],
+        cwd=root,
+        timeout_s=STATIC_TIMEOUT_S,
+        env_extra={"MYPYPATH": str(root / "src")},
+    )
+    if done.timed_out or done.returncode not in (0, 1):
+        raise ToolError(f"mypy exited {done.returncode}: {(done.stderr or done.stdout)[-500:]}")
+    findings: list[Finding] = []
+    for line in done.stdout.splitlines():
+        if not line.startswith("{"):
+            continue
+        row = json.loads(line)
+        if row.get("severity") != "error":
+            continue
+        findings.append(
+            Finding(
+                path=_rel(row["file"], root),
+                line=row.get("line"),
+                code=row.get("code") or "error",
+                message=row["message"],
+            )
+        )
+    if done.returncode == 1 and not findings:
+        raise ToolError(f"mypy failed without reporting errors: {done.stderr.strip()[:500]}")
+    return findings
+
+
+def copy_cache(source: Path, dest: Path) -> None:
+    """A private copy of a warm mypy cache, made of hard links (mypy replaces files atomically)."""
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    if source.is_dir():
+        shutil.copytree(source, dest, copy_function=link, dirs_exist_ok=True)
+
+
+# --- import-linter ------------------------------------------------------------------------------
+
+
+def layer_findings(root: Path) -> tuple[list[Finding], int]:
+    """Broken import chains (one finding per chain) and the number of contracts checked."""
+    done = sandbox.run(
+        [
+            sys.executable,
+            "-m",
+            "harness.scoring.checks.importlinter_runner",
+            str(root / "pyproject.toml"),
+        ],
+        cwd=root,
+        timeout_s=STATIC_TIMEOUT_S,
+        env_extra={"PYTHONPATH": str(root / "src")},
+    )
+    if done.timed_out or done.returncode != 0:
+        raise ToolError(f"import-linter failed: {(done.stderr or done.stdout).strip()[-500:]}")
+    report = json.loads(done.stdout)
+    if report.get("error"):
+        raise ToolError(f"import-linter: {report['error']}")
+    findings: list[Finding] = []
+    for contract in report["contracts"]:
+        if contract["kept"]:
+            continue
+        if not contract["chains"]:
+            findings.append(Finding(code=contract["name"], message="contract broken"))
+        for chain in contract["chains"]:
+            first = chain[0]
+            path = "src/" + first["importer"].replace(".", "/") + ".py"
+            hops = " -> ".join(
+                [first["importer"]]
+                + [
+                    f"{link['imported']} (l.{','.join(map(str, link['line_numbers']))})"
+                    for link in chain
+                ]
+            )
+            lines = first["line_numbers"]
+            findings.append(
+                Finding(
+                    path=path,
+                    line=lines[0] if lines else None,
+                    code=contract["name"],
+                    message=hops,
+                )
+            )
+    return findings, len(report["contracts"])
+
+
+# --- the three checks ---------------------------------------------------------------------------
+
+
+def _result(
+    name: CheckName,
+    watch: Stopwatch,
+    new: list[Finding],
+    total: int,
+    noun: str,
+) -> CheckResult:
+    summary = f"no new {noun}" if not new else f"{len(new)} new {noun}"
+    return CheckResult(
+        name=name,
+        passed=not new,
+        can_fail=True,
+        summary=summary,
+        counts={"new": len(new), "total": total},
+        findings=new[:MAX_FINDINGS],
+        duration_s=watch.elapsed,
+    )
+
+
+def _tool_error(name: CheckName, watch: Stopwatch, exc: Exception) -> CheckResult:
+    return CheckResult(
+        name=name,
+        passed=False,
+        can_fail=True,
+        summary="the tool failed; no verdict",
+        error=str(exc),
+        duration_s=watch.elapsed,
+    )
+
+
+class RuffCheck:
+    name: ClassVar[CheckName] = "ruff"
+    can_fail: ClassVar[bool] = True
+    mutates: ClassVar[bool] = False
+
+    def applies(self, task: Task) -> bool:
+        return True
+
+    def run(self, ctx: ScoringContext) -> CheckResult:
+        watch = Stopwatch()
+        try:
+            current = ruff_findings(ctx.workdir)
+        except ToolError as exc:
+            return _tool_error(self.name, watch, exc)
+        new = introduced(current, ctx.baseline.ruff)
+        return _result(self.name, watch, new, len(current), "lint violations")
+
+
+class MypyCheck:
+    name: ClassVar[CheckName] = "mypy"
+    can_fail: ClassVar[bool] = True
+    mutates: ClassVar[bool] = False
+
+    def applies(self, task: Task) -> bool:
+        return True
+
+    def run(self, ctx: ScoringContext) -> CheckResult:
+        watch = Stopwatch()
+        cache = ctx.scratch / "mypy-cache"
+        copy_cache(ctx.baseline.mypy_cache, cache)
+        try:
+            current = mypy_findings(ctx.workdir, cache)
+        except (ToolError, json.JSONDecodeError) as exc:
+            return _tool_error(self.name, watch, exc)
+        new = introduced(current, ctx.baseline.mypy)
+        return _result(self.name, watch, new, len(current), "type errors")
+
+
+class LayersCheck:
+    name: ClassVar[CheckName] = "layers"
+    can_fail: ClassVar[bool] = True
+    mutates: ClassVar[bool] = False
+
+    def applies(self, task: Task) -> bool:
+        return True
+
+    def run(self, ctx: ScoringContext) -> CheckResult:
+        watch = Stopwatch()
+        try:
+            current, contracts = layer_findings(ctx.workdir)
+        except (ToolError, json.JSONDecodeError, KeyError) as exc:
+            return _tool_error(self.name, watch, exc)
+        result = _result(self.name, watch, current, len(current), "broken import chains")
+        result.counts["contracts"] = contracts
+        return result

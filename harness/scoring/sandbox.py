@@ -1,0 +1,125 @@
+"""Run a command the way every check runs workspace code: isolated, scrubbed, bounded.
+
+- no network: a new user + network namespace (``unshare -Urn``) where the kernel allows it;
+- a scrubbed environment: no API keys or tokens, a throw-away HOME;
+- a wall-clock timeout that kills the whole process group;
+- an address-space limit (``prlimit --as``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MEMORY_BYTES = 4 * 1024**3
+
+
+@dataclass(frozen=True)
+class Isolation:
+    network_isolated: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Completed:
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool
+    duration_s: float
+
+
+@functools.cache
+def isolation() -> tuple[tuple[str, ...], Isolation]:
+    """Probe once which isolation this machine allows."""
+    unshare = shutil.which("unshare")
+    if unshare is not None:
+        probe = subprocess.run(
+            [unshare, "--user", "--map-root-user", "--net", "true"],
+            capture_output=True,
+            check=False,
+        )
+        if probe.returncode == 0:
+            prefix = (unshare, "--user", "--map-root-user", "--net")
+            return prefix, Isolation(True, "user+network namespace (unshare -Urn): no network")
+    return (), Isolation(
+        False, "NOT network-isolated: this kernel does not allow unprivileged unshare"
+    )
+
+
+def scrubbed_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A minimal environment: nothing from the caller's (no API keys), a private HOME."""
+    bin_dir = str(Path(sys.executable).parent)
+    env = {
+        "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONUTF8": "1",
+        "NO_COLOR": "1",
+    }
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run(
+    argv: list[str],
+    cwd: Path,
+    timeout_s: float,
+    *,
+    env_extra: dict[str, str] | None = None,
+    isolate: bool = True,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+) -> Completed:
+    prefix: tuple[str, ...] = ()
+    if isolate:
+        prefix, _ = isolation()
+    limiter = shutil.which("prlimit")
+    limit = (limiter, f"--as={memory_bytes}", "--") if limiter else ()
+    with tempfile.TemporaryDirectory(prefix="skill-eval-home-") as home:
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            [*prefix, *limit, *argv],
+            cwd=cwd,
+            env=scrubbed_env(Path(home), env_extra),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
+        timed_out = False
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+            stdout, stderr = proc.communicate()
+        finally:
+            _kill_group(proc)
+        return Completed(
+            returncode=proc.returncode,
+            stdout=stdout,
+            stderr=stderr,
+            timed_out=timed_out,
+            duration_s=time.monotonic() - start,
+        )
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)

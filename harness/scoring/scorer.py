@@ -1,0 +1,81 @@
+"""Score a workspace: copy it, guard it, add the hidden tests, run the checks concurrently."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from harness import __version__
+from harness.errors import HarnessError
+from harness.scoring.baseline import ensure_baseline
+from harness.scoring.checks import Check, ScoringContext, default_checks
+from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR
+from harness.scoring.result import CheckResult, ScoreResult
+from harness.task.model import Task
+from harness.workspace.tree import copy_tree
+
+
+def _install_hidden_tests(task: Task, workdir: Path) -> None:
+    target = workdir / HIDDEN_TESTS_DIR
+    copy_tree(task.hidden_dir, target) if task.hidden_dir.is_dir() else target.mkdir(parents=True)
+    if (workdir / "tests" / "__init__.py").is_file() and not (target / "__init__.py").exists():
+        (target / "__init__.py").write_text("")
+
+
+def _safe_run(check: Check, ctx: ScoringContext) -> CheckResult:
+    started = time.monotonic()
+    try:
+        return check.run(ctx)
+    except Exception as exc:  # a crashing check is the harness's failure, not the agent's
+        return CheckResult(
+            name=check.name,
+            passed=not check.can_fail,
+            can_fail=check.can_fail,
+            summary="the check crashed; no verdict",
+            error=f"{type(exc).__name__}: {exc}",
+            duration_s=round(time.monotonic() - started, 3),
+        )
+
+
+def score(
+    task: Task,
+    workspace: Path,
+    checks: Sequence[Check] | None = None,
+    keep_dir: Path | None = None,
+) -> ScoreResult:
+    """Score ``workspace`` against ``task``; the workspace itself is never modified."""
+    if not workspace.is_dir():
+        raise HarnessError(f"{workspace}: workspace not found (expected a directory)")
+    started = time.monotonic()
+    baseline = ensure_baseline(task)
+    selected = [c for c in (checks if checks is not None else default_checks()) if c.applies(task)]
+    tmp = Path(tempfile.mkdtemp(prefix=f"skill-eval-score-{task.id}-"))
+    try:
+        workdir, scratch = tmp / "repo", tmp / "scratch"
+        copy_tree(workspace, workdir)
+        scratch.mkdir()
+        ctx = ScoringContext(task=task, baseline=baseline, workdir=workdir, scratch=scratch)
+        results = {c.name: _safe_run(c, ctx) for c in selected if c.mutates}
+        _install_hidden_tests(task, workdir)
+        concurrent = [c for c in selected if not c.mutates]
+        with ThreadPoolExecutor(max_workers=max(1, len(concurrent))) as pool:
+            for result in pool.map(lambda c: _safe_run(c, ctx), concurrent):
+                results[result.name] = result
+        ordered = [results[c.name] for c in selected]
+        if keep_dir is not None:
+            shutil.copytree(workdir, keep_dir, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return ScoreResult(
+        task_id=task.id,
+        task_hash=task.content_hash,
+        harness_version=__version__,
+        resolved=all(r.passed for r in ordered if r.can_fail),
+        checks=ordered,
+        duration_s=round(time.monotonic() - started, 3),
+        workspace=str(workspace),
+    )

@@ -1,0 +1,106 @@
+"""Load and validate tasks; every error names the file and the field at fault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from harness.errors import HarnessError
+from harness.paths import suite_dir
+from harness.task.model import Task, TaskSpec
+from harness.workspace.tree import hash_trees
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    if err["type"] == "missing":
+        return f"missing field '{field}'"
+    if err["type"] == "extra_forbidden":
+        return f"unknown field '{field}'"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"field '{field}': {err['msg']}{more}"
+
+
+def parse_spec(task_yaml: Path) -> TaskSpec:
+    where = _display(task_yaml)
+    try:
+        raw = yaml.safe_load(task_yaml.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HarnessError(f"{where}: file not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise HarnessError(f"{where}:{line} invalid YAML") from None
+    if not isinstance(raw, dict):
+        raise HarnessError(f"{where}: expected a mapping of fields at the top level")
+    try:
+        return TaskSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise HarnessError(f"{where}: {_first_error(exc)}") from None
+
+
+def _check_layout(spec: TaskSpec, folder: Path) -> None:
+    where = _display(folder / "task.yaml")
+    if spec.id != folder.name:
+        raise HarnessError(f"{where}: field 'id' is {spec.id!r} but the folder is {folder.name!r}")
+    if not (folder / "solution").is_dir():
+        raise HarnessError(f"{_display(folder)}: missing the reference solution folder 'solution/'")
+    hidden = folder / "hidden"
+    if spec.mutation is None and not any(hidden.glob("test_*.py")):
+        raise HarnessError(f"{_display(hidden)}: no hidden tests (test_*.py)")
+    for negative in spec.negatives:
+        path = folder / "negatives" / negative.name
+        if not path.is_dir() and not negative.delete:
+            raise HarnessError(
+                f"{where}: field 'negatives' names {negative.name!r}"
+                f" but {_display(path)} is missing"
+            )
+    if spec.mutation is not None:
+        for mutant in spec.mutation.mutants:
+            if not (folder / "mutants" / mutant).is_dir():
+                raise HarnessError(
+                    f"{where}: field 'mutation.mutants' names {mutant!r} "
+                    f"but {_display(folder / 'mutants' / mutant)} is missing"
+                )
+
+
+def load_task(ref: str | Path, suite: Path | None = None) -> Task:
+    """Load a task by id (looked up in the suite) or by folder path."""
+    root = suite or suite_dir()
+    candidate = Path(ref)
+    folder = candidate if candidate.is_dir() else root / "tasks" / str(ref)
+    if not (folder / "task.yaml").is_file():
+        known = ", ".join(p.name for p in _task_folders(root)) or "none"
+        raise HarnessError(f"unknown task {str(ref)!r} (tasks in {_display(root)}: {known})")
+    folder = folder.resolve()
+    spec = parse_spec(folder / "task.yaml")
+    _check_layout(spec, folder)
+    fixture = root / "fixture"
+    if not fixture.is_dir():
+        raise HarnessError(f"{_display(fixture)}: the fixture service is missing")
+    return Task(spec=spec, folder=folder, fixture=fixture, content_hash=hash_trees(fixture, folder))
+
+
+def _task_folders(root: Path) -> list[Path]:
+    tasks = root / "tasks"
+    if not tasks.is_dir():
+        return []
+    return sorted(p for p in tasks.iterdir() if (p / "task.yaml").is_file())
+
+
+def load_suite(ids: list[str] | None = None, suite: Path | None = None) -> list[Task]:
+    """Every task of the suite (or the named ones), validated."""
+    root = suite or suite_dir()
+    if ids:
+        return [load_task(i, root) for i in ids]
+    return [load_task(p, root) for p in _task_folders(root)]

@@ -1,0 +1,131 @@
+"""The task format: ``evals/tasks/<id>/task.yaml`` and the folders beside it.
+
+A task folder holds:
+
+- ``task.yaml``: validated by :class:`TaskSpec` (unknown or missing fields are errors);
+- ``setup/``: an overlay copied onto the fixture to form the starting repository;
+- ``hidden/``: the hidden tests, copied to ``tests/hidden/`` only at scoring time;
+- ``solution/``: the reference solution, an overlay onto the starting repository;
+- ``negatives/<name>/``: known-bad solutions, overlays onto the start or the solution;
+- ``mutants/<name>/`` (mutation tasks only): broken implementations the agent's tests must catch.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+CheckName = Literal["tamper", "ruff", "mypy", "layers", "tests", "suppressions", "mutation"]
+FailingCheck = Literal["ruff", "mypy", "layers", "tests", "mutation"]
+
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_REFERENCE = re.compile(r"^[a-z0-9-]+\.md#[a-z0-9-]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _relative_paths(paths: list[str]) -> list[str]:
+    for path in paths:
+        parts = Path(path).parts
+        if not path or Path(path).is_absolute() or ".." in parts:
+            raise ValueError(f"{path!r} must be a relative path inside the repository")
+    return paths
+
+
+class TimeLimits(_Strict):
+    agent_seconds: int = Field(default=1800, gt=0, le=4 * 3600)
+    tests_seconds: int = Field(default=120, gt=0, le=1800)
+
+
+class NegativeSpec(_Strict):
+    name: str = Field(pattern=_ID.pattern)
+    rejected_by: FailingCheck
+    base: Literal["start", "solution"] = "solution"
+    description: str = Field(min_length=10)
+    delete: list[str] = []
+
+    _check_delete = field_validator("delete")(_relative_paths)
+
+
+class MutationSpec(_Strict):
+    """The agent writes tests at ``test_paths``; they must pass, and fail on every mutant."""
+
+    test_paths: list[str] = Field(min_length=1)
+    mutants: list[str] = Field(min_length=1)
+    min_tests: int = Field(default=1, ge=1)
+
+    _check_paths = field_validator("test_paths")(_relative_paths)
+
+
+class TaskSpec(_Strict):
+    id: str = Field(pattern=_ID.pattern)
+    title: str = Field(min_length=5, max_length=120)
+    difficulty: Literal["easy", "medium", "hard"]
+    prompt: str = Field(min_length=50)
+    references: list[str] = Field(min_length=1)
+    time_limits: TimeLimits = TimeLimits()
+    setup_delete: list[str] = []
+    solution_delete: list[str] = []
+    protected: list[str] = []
+    negatives: list[NegativeSpec] = Field(min_length=2)
+    mutation: MutationSpec | None = None
+
+    _check_paths = field_validator("setup_delete", "solution_delete", "protected")(_relative_paths)
+
+    @field_validator("references")
+    @classmethod
+    def _reference_anchors(cls, value: list[str]) -> list[str]:
+        for ref in value:
+            if not _REFERENCE.match(ref):
+                raise ValueError(f"{ref!r} must look like 'caching.md#invalidation'")
+        return value
+
+    @model_validator(mode="after")
+    def _unique_negatives(self) -> TaskSpec:
+        names = [n.name for n in self.negatives]
+        if len(names) != len(set(names)):
+            raise ValueError("negative names must be unique")
+        return self
+
+
+@dataclass(frozen=True)
+class Task:
+    """A loaded task: its validated spec, where it lives, and its content hash."""
+
+    spec: TaskSpec
+    folder: Path
+    fixture: Path
+    content_hash: str
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def setup_dir(self) -> Path:
+        return self.folder / "setup"
+
+    @property
+    def hidden_dir(self) -> Path:
+        return self.folder / "hidden"
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.folder / "solution"
+
+    def negative_dir(self, name: str) -> Path:
+        return self.folder / "negatives" / name
+
+    def mutant_dir(self, name: str) -> Path:
+        return self.folder / "mutants" / name
+
+    def hidden_test_files(self) -> list[Path]:
+        if not self.hidden_dir.is_dir():
+            return []
+        return sorted(p for p in self.hidden_dir.rglob("*.py") if p.is_file())

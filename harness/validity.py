@@ -1,0 +1,130 @@
+"""Task validity: the start is clean, the oracle always passes, nop fails, negatives are caught."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.scoring.baseline import ensure_baseline
+from harness.scoring.result import ScoreResult
+from harness.scoring.scorer import score
+from harness.task.model import Task
+from harness.workspace.prepare import apply_negative, apply_solution, build_start
+
+ORACLE_RUNS = 3
+
+
+@dataclass
+class NegativeOutcome:
+    name: str
+    rejected_by: str
+    rejected: bool
+    failed_checks: list[str]
+
+
+@dataclass
+class TaskValidity:
+    task_id: str
+    start_problems: list[str] = field(default_factory=list)
+    oracle: list[bool] = field(default_factory=list)
+    oracle_failures: list[str] = field(default_factory=list)
+    nop_rejected: bool = False
+    nop_failed_checks: list[str] = field(default_factory=list)
+    negatives: list[NegativeOutcome] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    @property
+    def valid(self) -> bool:
+        return (
+            not self.start_problems
+            and len(self.oracle) > 0
+            and all(self.oracle)
+            and self.nop_rejected
+            and all(n.rejected for n in self.negatives)
+        )
+
+
+def _score_variant(task: Task, make: Callable[[Path], None]) -> ScoreResult:
+    tmp = Path(tempfile.mkdtemp(prefix=f"skill-eval-validate-{task.id}-"))
+    try:
+        workspace = tmp / "repo"
+        build_start(task, workspace)
+        make(workspace)
+        return score(task, workspace)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _reasons(result: ScoreResult) -> str:
+    return "; ".join(
+        f"{c.name}: {c.error or c.summary}" for c in result.checks if c.can_fail and not c.passed
+    )
+
+
+def validate_task(task: Task, oracle_runs: int = ORACLE_RUNS, jobs: int = 2) -> TaskValidity:
+    started = time.monotonic()
+    outcome = TaskValidity(task_id=task.id)
+    baseline = ensure_baseline(task)
+    for kind, findings in (
+        ("ruff", baseline.ruff),
+        ("mypy", baseline.mypy),
+        ("layers", baseline.layers),
+    ):
+        if findings:
+            first = findings[0].render()
+            outcome.start_problems.append(f"{len(findings)} {kind} finding(s), e.g. {first}")
+
+    def nothing(_: Path) -> None:
+        return None
+
+    def solution(path: Path) -> None:
+        apply_solution(task, path)
+
+    def negative(name: str) -> Callable[[Path], None]:
+        return lambda path: apply_negative(task, name, path)
+
+    variants: list[tuple[str, Callable[[Path], None]]] = [("nop", nothing)]
+    variants += [(f"oracle-{i}", solution) for i in range(oracle_runs)]
+    variants += [(f"negative:{n.name}", negative(n.name)) for n in task.spec.negatives]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = dict(
+            zip(
+                [name for name, _ in variants],
+                pool.map(lambda v: _score_variant(task, v[1]), variants),
+                strict=True,
+            )
+        )
+
+    nop = results["nop"]
+    tests = nop.check("tests")
+    if tests is not None:
+        broken_visible = sum(
+            tests.counts.get(f"visible_{k}", 0) for k in ("failed", "error", "skipped", "missing")
+        )
+        if broken_visible or tests.counts.get("visible_passed", 0) == 0:
+            outcome.start_problems.append(
+                f"visible tests do not all pass on the start ({broken_visible} broken)"
+            )
+    outcome.nop_failed_checks = nop.failed_checks
+    outcome.nop_rejected = not nop.resolved and (
+        "tests" in nop.failed_checks or "mutation" in nop.failed_checks
+    )
+    for i in range(oracle_runs):
+        result = results[f"oracle-{i}"]
+        outcome.oracle.append(result.resolved)
+        if not result.resolved:
+            outcome.oracle_failures.append(_reasons(result))
+    for spec in task.spec.negatives:
+        result = results[f"negative:{spec.name}"]
+        named = result.check(spec.rejected_by)
+        rejected = named is not None and not named.passed and named.error is None
+        outcome.negatives.append(
+            NegativeOutcome(spec.name, spec.rejected_by, rejected, result.failed_checks)
+        )
+    outcome.duration_s = round(time.monotonic() - started, 2)
+    return outcome

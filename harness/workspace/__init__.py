@@ -1,0 +1,1 @@
+"""Workspace stage: build a task's starting repository and prepare agents' workspaces."""

@@ -1,0 +1,83 @@
+"""File-tree helpers shared by every stage: copy, overlay, hash and compare trees."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+# Never part of a repository's content: caches, virtual environments and VCS metadata.
+IGNORED_DIRS = frozenset(
+    {
+        ".git",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".venv",
+        "venv",
+        "node_modules",
+        ".import_linter_cache",
+        "ordersvc.egg-info",
+    }
+)
+IGNORED_SUFFIXES = (".pyc", ".pyo")
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    """Relative paths of the regular files under ``root`` (sorted, ignoring caches)."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_DIRS)
+        base = Path(dirpath)
+        for name in sorted(filenames):
+            if name.endswith(IGNORED_SUFFIXES):
+                continue
+            path = base / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            yield path.relative_to(root)
+
+
+def copy_tree(src: Path, dest: Path) -> None:
+    """Copy the content files of ``src`` into ``dest`` (created), skipping caches and links."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for rel in iter_files(src):
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src / rel, target)
+
+
+def apply_overlay(overlay: Path, dest: Path, delete: Iterable[str] = ()) -> None:
+    """Remove ``delete`` paths from ``dest``, then copy the overlay's files over it."""
+    for rel in delete:
+        target = dest / rel
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    if overlay.is_dir():
+        copy_tree(overlay, dest)
+
+
+def hash_trees(*roots: Path) -> str:
+    """A sha256 over the relative paths and bytes of every file under the given roots."""
+    digest = hashlib.sha256()
+    for index, root in enumerate(roots):
+        digest.update(f"root:{index}\0".encode())
+        if not root.exists():
+            continue
+        for rel in iter_files(root):
+            digest.update(rel.as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256((root / rel).read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def read_text_or_none(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    except UnicodeDecodeError:
+        return path.read_bytes().decode("utf-8", errors="replace")
