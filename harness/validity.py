@@ -16,8 +16,6 @@ from harness.scoring.scorer import score
 from harness.task.model import Task
 from harness.workspace.prepare import apply_negative, apply_solution, build_start
 
-ORACLE_RUNS = 3
-
 
 @dataclass
 class NegativeOutcome:
@@ -66,7 +64,7 @@ def _reasons(result: ScoreResult) -> str:
     )
 
 
-def validate_task(task: Task, oracle_runs: int = ORACLE_RUNS, jobs: int = 2) -> TaskValidity:
+def validate_task(task: Task, oracle_runs: int, jobs: int = 2) -> TaskValidity:
     started = time.monotonic()
     outcome = TaskValidity(task_id=task.id)
     baseline = ensure_baseline(task)

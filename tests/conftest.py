@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,10 +19,9 @@ def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated_cache(cache_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SKILL_EVAL_CACHE", str(cache_root))
     monkeypatch.setenv("SKILL_EVAL_SUITE", str(MINI_SUITE))
-    yield
 
 
 @pytest.fixture

@@ -182,11 +182,9 @@ def test_loosened_tool_configuration_is_restored(
     assert {"ruff", "mypy", "layers"} <= set(result.failed_checks)
 
 
-def test_new_tool_config_file_is_removed(
-    mini_task: Task, make_workspace: WorkspaceFactory
-) -> None:
+def test_new_tool_config_file_is_removed(mini_task: Task, make_workspace: WorkspaceFactory) -> None:
     workspace = make_workspace("framework-import")
-    (workspace / "ruff.toml").write_text('[lint]\nselect = []\n')
+    (workspace / "ruff.toml").write_text("[lint]\nselect = []\n")
     (workspace / ".importlinter").write_text("[importlinter]\nroot_package = minisvc\n")
     result = score(mini_task, workspace)
     assert tamper_codes(result) == {"ruff.toml": "added", ".importlinter": "added"}
@@ -205,9 +203,7 @@ def test_planted_hidden_tests_are_replaced(
     assert not result.resolved
 
 
-def test_a_hanging_test_times_out(
-    mini_task: Task, make_workspace: WorkspaceFactory
-) -> None:
+def test_a_hanging_test_times_out(mini_task: Task, make_workspace: WorkspaceFactory) -> None:
     workspace = make_workspace("start")
     with (workspace / PRICING).open("a") as handle:
         handle.write(

@@ -43,7 +43,8 @@ def test_wrong_answer_names_the_failing_assertion(
 ) -> None:
     result = score(mini_task, make_workspace("wrong-math"))
     tests = result.check("tests")
-    assert tests is not None and not tests.passed
+    assert tests is not None
+    assert not tests.passed
     messages = {f.path: f.message for f in tests.findings if f.code == "hidden:failed"}
     assert "assert 220 == 180" in messages["tests/hidden/test_discount.py::test_ten_percent_off"]
 
@@ -74,9 +75,11 @@ def test_type_checking_import_breaks_the_layers(
     result = score(mini_task, workspace)
     assert "layers" in failed(result)
     layers = result.check("layers")
-    assert layers is not None and "fastapi (l.4)" in layers.findings[0].message
+    assert layers is not None
+    assert "fastapi (l.4)" in layers.findings[0].message
     suppressions = result.check("suppressions")
-    assert suppressions is not None and suppressions.counts["noqa"] == 1
+    assert suppressions is not None
+    assert suppressions.counts["noqa"] == 1
 
 
 def test_new_lint_and_type_errors_are_counted_against_the_baseline(
@@ -88,7 +91,8 @@ def test_new_lint_and_type_errors_are_counted_against_the_baseline(
     result = score(mini_task, workspace)
     assert {"ruff", "mypy"} <= failed(result)
     ruff, mypy = result.check("ruff"), result.check("mypy")
-    assert ruff is not None and mypy is not None
+    assert ruff is not None
+    assert mypy is not None
     assert {f.code for f in ruff.findings} == {"F401"}
     assert [(f.code, f.line) for f in mypy.findings] == [("no-untyped-def", 14)]
     assert ruff.counts["new"] == 1
@@ -105,7 +109,8 @@ def test_suppressions_are_counted_but_do_not_fail(
         )
     result = score(mini_task, workspace)
     suppressions = result.check("suppressions")
-    assert suppressions is not None and suppressions.passed
+    assert suppressions is not None
+    assert suppressions.passed
     assert suppressions.counts == {
         "type_ignore": 1,
         "noqa": 1,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from harness.commands.validate_cmd import run_validate
+from harness.commands.validate_cmd import ORACLE_RUNS, run_validate
 
 
 def register(sub: Any) -> None:
@@ -15,4 +15,6 @@ def register(sub: Any) -> None:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    return run_validate(argparse.Namespace(tasks=[], jobs=args.jobs, oracle_runs=3, json=False))
+    return run_validate(
+        argparse.Namespace(tasks=[], jobs=args.jobs, oracle_runs=ORACLE_RUNS, json=False)
+    )

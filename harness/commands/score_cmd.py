@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from harness.scoring.result import ScoreResult
-from harness.scoring.scorer import score
-from harness.task import load_task
+    from harness.scoring.result import ScoreResult
 
 
 def register(sub: Any) -> None:
@@ -25,6 +23,8 @@ def register(sub: Any) -> None:
 
 
 def print_result(result: ScoreResult, console: Console, findings: int = 8) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{result.task_id}: {'RESOLVED' if result.resolved else 'not resolved'}")
     for column in ("check", "verdict", "summary", "s"):
         table.add_column(column, overflow="fold")
@@ -45,6 +45,11 @@ def print_result(result: ScoreResult, console: Console, findings: int = 8) -> No
 
 
 def run_score(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from harness.scoring.scorer import score
+    from harness.task import load_task
+
     task = load_task(args.task)
     if args.out is not None and args.out.exists() and args.out.is_dir():
         raise SystemExit(f"skill-eval: error: --out {args.out} is a directory")

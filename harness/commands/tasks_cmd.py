@@ -7,12 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
-from harness.task import load_suite, load_task
-from harness.workspace.prepare import prepare
-
 
 def register(sub: Any) -> None:
     tasks = sub.add_parser("tasks", help="list the benchmark's tasks")
@@ -27,6 +21,11 @@ def register(sub: Any) -> None:
 
 
 def run_tasks(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from harness.task import load_suite
+
     suite = load_suite()
     if args.json:
         rows = [
@@ -51,6 +50,9 @@ def run_tasks(args: argparse.Namespace) -> int:
 
 
 def run_prepare(args: argparse.Namespace) -> int:
+    from harness.task import load_task
+    from harness.workspace.prepare import prepare
+
     task = load_task(args.task)
     dest = prepare(task, args.dest, "solution" if args.solution else "start")
     what = "starting repository + reference solution (uncommitted)" if args.solution else "start"

@@ -7,13 +7,14 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+if TYPE_CHECKING:
+    from rich.console import Console
 
-from harness.task import load_suite
-from harness.validity import ORACLE_RUNS, TaskValidity, validate_task
+    from harness.validity import TaskValidity
+
+ORACLE_RUNS = 3
 
 
 def register(sub: Any) -> None:
@@ -30,6 +31,8 @@ def _mark(ok: bool) -> str:
 
 
 def print_matrix(results: list[TaskValidity], console: Console) -> None:
+    from rich.table import Table
+
     table = Table(title="Task validity")
     for column in ("task", "start", "oracle", "nop", "negatives", "s", "valid"):
         table.add_column(column, overflow="fold")
@@ -65,6 +68,11 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from harness.task import load_suite
+    from harness.validity import validate_task
+
     if args.jobs < 1:
         raise SystemExit("skill-eval: error: --jobs must be at least 1")
     suite = load_suite(args.tasks or None)

@@ -1,0 +1,102 @@
+"""The `skill-eval` verbs end to end on the mini suite: exit codes, output, no clobbering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+
+def test_tasks_lists_ids_references_and_difficulty(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tasks", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["id"] == "add-discount"
+    assert row["difficulty"] == "easy"
+    assert row["references"] == ["domain-driven-design.md#money"]
+
+
+def test_prepare_writes_a_git_repository_with_one_commit(tmp_path: Path) -> None:
+    dest = tmp_path / "ws"
+    assert main(["prepare", "add-discount", str(dest)]) == 0
+    log = subprocess.run(
+        ["git", "log", "--oneline"], cwd=dest, capture_output=True, text=True, check=True
+    )
+    assert len(log.stdout.splitlines()) == 1
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == ""
+    assert not (dest / "tests" / "hidden").exists()
+
+
+def test_prepare_with_solution_leaves_the_solution_as_the_diff(tmp_path: Path) -> None:
+    dest = tmp_path / "ws"
+    assert main(["prepare", "add-discount", str(dest), "--solution"]) == 0
+    diff = subprocess.run(
+        ["git", "diff", "--stat"], cwd=dest, capture_output=True, text=True, check=True
+    )
+    assert "src/minisvc/domain/pricing.py" in diff.stdout
+
+
+def test_prepare_refuses_to_clobber(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dest = tmp_path / "ws"
+    dest.mkdir()
+    (dest / "mine.txt").write_text("precious")
+    assert main(["prepare", "add-discount", str(dest)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "not empty" in err
+    assert (dest / "mine.txt").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ws"]  # no staging left behind
+
+
+def test_score_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    solved, unsolved = tmp_path / "solved", tmp_path / "unsolved"
+    main(["prepare", "add-discount", str(solved), "--solution"])
+    main(["prepare", "add-discount", str(unsolved)])
+    capsys.readouterr()
+    out = tmp_path / "score.json"
+    assert main(["score", "add-discount", str(solved), "--json", "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["resolved"] is True
+    assert json.loads(out.read_text()) == printed
+    assert main(["score", "add-discount", str(unsolved)]) == 1
+    assert "not resolved" in capsys.readouterr().out
+
+
+def test_validate_prints_the_matrix_and_passes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "add-discount"]) == 0
+    out = capsys.readouterr().out
+    assert "add-discount" in out
+    assert "3/3" in out
+    assert "1/1 tasks valid" in out
+
+
+def test_validate_fails_for_an_invalid_task(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from tests.conftest import MINI_SUITE
+
+    suite = tmp_path / "suite"
+    shutil.copytree(MINI_SUITE, suite)
+    broken = suite / "tasks" / "add-discount" / "negatives" / "framework-import"
+    shutil.rmtree(broken)
+    shutil.copytree(suite / "tasks" / "add-discount" / "solution", broken)  # not actually bad
+    monkeypatch.setenv("SKILL_EVAL_SUITE", str(suite))
+    assert main(["validate", "--oracle-runs", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "negative 'framework-import' not rejected by layers" in out
+    assert "0/1 tasks valid" in out
+
+
+def test_unknown_task_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "nope", "."]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("skill-eval: error: unknown task 'nope'")
+    assert err.count("\n") == 1

@@ -1,0 +1,86 @@
+"""The task format: loading, strict validation with errors naming file and field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.task import load_suite, load_task
+from tests.conftest import MINI_SUITE
+
+
+@pytest.fixture
+def suite(tmp_path: Path) -> Path:
+    shutil.copytree(MINI_SUITE, tmp_path / "suite")
+    return tmp_path / "suite"
+
+
+def edit_yaml(suite: Path, old: str, new: str) -> None:
+    path = suite / "tasks" / "add-discount" / "task.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_the_mini_suite_loads(suite: Path) -> None:
+    (task,) = load_suite(suite=suite)
+    assert task.id == "add-discount"
+    assert [n.rejected_by for n in task.spec.negatives] == ["tests", "layers"]
+    assert task.spec.time_limits.tests_seconds == 20
+    assert len(task.content_hash) == 64
+
+
+def test_content_hash_follows_the_task_and_the_fixture(suite: Path) -> None:
+    before = load_task("add-discount", suite).content_hash
+    (suite / "fixture" / "src" / "minisvc" / "domain" / "pricing.py").write_text("# changed\n")
+    assert load_task("add-discount", suite).content_hash != before
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("difficulty: easy\n", "difficulty: easy\nowner: me\n", "unknown field 'owner'"),
+        ("difficulty: easy\n", "", "missing field 'difficulty'"),
+        ("difficulty: easy", "difficulty: trivial", "field 'difficulty'"),
+        ("rejected_by: tests", "rejected_by: vibes", "field 'negatives.0.rejected_by'"),
+        ("domain-driven-design.md#money", "money", "field 'references': Value error, 'money'"),
+        ("id: add-discount", "id: other-name", "field 'id' is 'other-name'"),
+        ("tests_seconds: 20", "tests_seconds: -1", "field 'time_limits.tests_seconds'"),
+        ("title: Percentage", "title: [unclosed", "invalid YAML"),
+    ],
+)
+def test_bad_task_yaml_names_the_file_and_the_field(
+    suite: Path, old: str, new: str, message: str
+) -> None:
+    edit_yaml(suite, old, new)
+    with pytest.raises(HarnessError) as caught:
+        load_task("add-discount", suite)
+    assert "task.yaml" in str(caught.value)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_missing_negative_folder_is_named(suite: Path) -> None:
+    shutil.rmtree(suite / "tasks" / "add-discount" / "negatives" / "wrong-math")
+    with pytest.raises(HarnessError, match="names 'wrong-math'"):
+        load_task("add-discount", suite)
+
+
+def test_a_task_without_hidden_tests_is_rejected(suite: Path) -> None:
+    shutil.rmtree(suite / "tasks" / "add-discount" / "hidden")
+    with pytest.raises(HarnessError, match="no hidden tests"):
+        load_task("add-discount", suite)
+
+
+def test_unknown_task_lists_the_known_ones(suite: Path) -> None:
+    with pytest.raises(HarnessError, match=r"unknown task 'nope'.*add-discount"):
+        load_task("nope", suite)
+
+
+def test_paths_must_stay_inside_the_repository(suite: Path) -> None:
+    edit_yaml(suite, "time_limits:", "setup_delete: ['../../etc/passwd']\ntime_limits:")
+    with pytest.raises(HarnessError, match="field 'setup_delete'"):
+        load_task("add-discount", suite)
