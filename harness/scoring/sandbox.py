@@ -75,6 +75,13 @@ def scrubbed_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, s
     return env
 
 
+# Mount an empty tmpfs over each path before the command starts (needs a mount namespace).
+_HIDE_PRELUDE = (
+    'while [ "$1" != "--" ]; do mount -t tmpfs -o size=16k tmpfs "$1" || exit 97; shift; done;'
+    ' shift; exec "$@"'
+)
+
+
 def run(
     argv: list[str],
     cwd: Path,
@@ -83,10 +90,16 @@ def run(
     env_extra: dict[str, str] | None = None,
     isolate: bool = True,
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    hide: tuple[Path, ...] = (),
 ) -> Completed:
+    """Run ``argv``; with ``hide``, those directories look empty to the command."""
     prefix: tuple[str, ...] = ()
     if isolate:
-        prefix, _ = isolation()
+        prefix, info = isolation()
+        hidden = [str(p) for p in hide if p.is_dir()]
+        if hidden and info.network_isolated:
+            prefix = (*prefix, "--mount")
+            argv = ["/bin/sh", "-c", _HIDE_PRELUDE, "sh", *hidden, "--", *argv]
     limiter = shutil.which("prlimit")
     limit = (limiter, f"--as={memory_bytes}", "--") if limiter else ()
     with tempfile.TemporaryDirectory(prefix="skill-eval-home-") as home:

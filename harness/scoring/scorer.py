@@ -11,12 +11,18 @@ from pathlib import Path
 
 from harness import __version__
 from harness.errors import HarnessError
+from harness.paths import cache_dir
 from harness.scoring.baseline import ensure_baseline
 from harness.scoring.checks import Check, ScoringContext, default_checks
 from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR
 from harness.scoring.result import CheckResult, ScoreResult
 from harness.task.model import Task
 from harness.workspace.tree import copy_tree
+
+
+def scoring_root() -> Path:
+    """Scoring copies (which hold hidden tests) live here, so agents' commands can hide it."""
+    return cache_dir() / "scoring"
 
 
 def _install_hidden_tests(task: Task, workdir: Path) -> None:
@@ -53,7 +59,8 @@ def score(
     started = time.monotonic()
     baseline = ensure_baseline(task)
     selected = [c for c in (checks if checks is not None else default_checks()) if c.applies(task)]
-    tmp = Path(tempfile.mkdtemp(prefix=f"skill-eval-score-{task.id}-"))
+    scoring_root().mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{task.id}-", dir=scoring_root()))
     try:
         workdir, scratch = tmp / "repo", tmp / "scratch"
         copy_tree(workspace, workdir)

@@ -1,0 +1,317 @@
+"""`skill-eval run`: agents on tasks, per arm, model and epoch; scored, stored, resumable."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from harness.agents.base import Agent
+    from harness.store.models import Arm, RunManifest, TrialRecord
+    from harness.store.runner import PlannedTrial
+
+AGENTS = ("anthropic", "command", "oracle", "nop", "patch")
+DEFAULT_MODEL = "claude-sonnet-4-6"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("run", help="run agents on tasks and score every trial")
+    p.add_argument("--agent", choices=AGENTS, default="anthropic")
+    p.add_argument("--model", action="append", help="model id (repeat for several)")
+    p.add_argument("--tasks", nargs="+", default=["all"], help="'all' or task ids")
+    p.add_argument("--arms", default="baseline,skill", help="comma list of baseline,skill,inline")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("-j", "--jobs", type=int, default=2, help="trials whose agents run at once")
+    p.add_argument("--scoring-jobs", type=int, default=2, help="trials scored at once")
+    p.add_argument("--run-dir", type=Path, help="where the run is stored (new)")
+    p.add_argument("--resume", type=Path, metavar="DIR", help="finish an interrupted run")
+    p.add_argument("--skill-dir", type=Path, help="evaluate this skill folder instead")
+    p.add_argument("--max-turns", type=int, default=60)
+    p.add_argument("--max-output-tokens", type=int, default=16_000)
+    p.add_argument("--wall-seconds", type=float, help="per trial (default: the task's limit)")
+    p.add_argument("--command-timeout", type=float, default=120.0)
+    p.add_argument("--base-url", help="Messages API base URL (default: the SDK's)")
+    p.add_argument("--prices", type=Path, help="price table JSON overriding the packaged one")
+    p.add_argument("--preset", choices=("claude-code", "codex"), help="for --agent command")
+    p.add_argument("--command", dest="command_template", help="for --agent command")
+    p.add_argument("--patch", type=Path, help="for --agent patch: a unified diff")
+    p.add_argument("--keep-workspaces", action="store_true")
+    p.set_defaults(handler=run_run)
+
+
+def parse_arms(text: str) -> list[Arm]:
+    from harness.store.models import ARMS
+
+    arms = [a.strip() for a in text.split(",") if a.strip()]
+    bad = [a for a in arms if a not in ARMS]
+    if bad or not arms:
+        raise HarnessError(f"--arms: unknown arm(s) {bad or text!r}; choose from {', '.join(ARMS)}")
+    return [a for a in ARMS if a in arms]
+
+
+def build_agent(args: argparse.Namespace, model: str) -> Agent:
+    from harness.agents.builtin import NopAgent, OracleAgent, PatchAgent
+
+    if args.agent == "oracle":
+        return OracleAgent()
+    if args.agent == "nop":
+        return NopAgent()
+    if args.agent == "patch":
+        if args.patch is None:
+            raise HarnessError("--agent patch needs --patch FILE")
+        return PatchAgent(args.patch)
+    if args.agent == "command":
+        from harness.agents.command import CommandAgent
+
+        return CommandAgent.from_options(args.preset, args.command_template, model)
+    from harness.agents.anthropic_agent import AnthropicAgent
+    from harness.agents.pricing import load_prices
+
+    if not (os.environ.get("ANTHROPIC_API_KEY") or args.base_url):
+        raise HarnessError(
+            "--agent anthropic needs ANTHROPIC_API_KEY in the environment (or --base-url)"
+        )
+    return AnthropicAgent(model=model, prices=load_prices(args.prices), base_url=args.base_url)
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    for flag, value in (
+        ("--epochs", args.epochs),
+        ("--jobs", args.jobs),
+        ("--scoring-jobs", args.scoring_jobs),
+        ("--max-turns", args.max_turns),
+    ):
+        if value < 1:
+            raise HarnessError(f"{flag} must be at least 1 (got {value})")
+
+
+def run_run(args: argparse.Namespace) -> int:
+    from harness import __version__
+    from harness.agents.base import Limits
+    from harness.agents.skill import assemble_source
+    from harness.paths import suite_dir
+    from harness.scoring.baseline import tool_versions
+    from harness.skillpack.build import skill_content_hash
+    from harness.store.models import RunManifest, TrialSpec
+    from harness.store.run_store import RunStore
+    from harness.store.runner import PlannedTrial, Runner, default_hidden
+    from harness.task import load_suite
+
+    _check_numbers(args)
+    if args.resume is not None and args.run_dir is not None:
+        raise HarnessError("--resume and --run-dir are exclusive")
+    if args.resume is not None:
+        previous = RunStore.open(args.resume).manifest()
+        args = _options_from_manifest(args, previous)
+    arms = parse_arms(args.arms)
+    models = args.model or [DEFAULT_MODEL]
+    if args.agent in ("oracle", "nop", "patch"):
+        models = [args.agent]
+    tasks = load_suite(None if args.tasks == ["all"] else args.tasks)
+    agents = {model: build_agent(args, model) for model in models}
+    run_dir = (
+        args.resume
+        or args.run_dir
+        or Path("runs") / (datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + f"-{args.agent}")
+    )
+    if args.resume is None and run_dir.exists() and any(run_dir.iterdir()):
+        raise HarnessError(f"--run-dir {run_dir}: exists and is not empty (use --resume)")
+    staging = Path(tempfile.mkdtemp(prefix="skill-eval-skill-"))
+    needs_skill = any(arm != "baseline" for arm in arms)
+    kept_skills = sorted((run_dir / "skill").glob("*/SKILL.md")) if args.resume else []
+    skill_source: Path | None = None
+    if kept_skills:  # a resumed run evaluates the exact skill copy it started with
+        skill_source = kept_skills[0].parent
+    elif needs_skill:
+        skill_source = assemble_source(args.skill_dir, staging)
+    skill_hash = skill_content_hash(skill_source) if skill_source else None
+    plan: list[PlannedTrial] = []
+    for task in tasks:
+        for model, agent in agents.items():
+            for arm in arms:
+                for epoch in range(1, args.epochs + 1):
+                    spec = TrialSpec(
+                        task_id=task.id,
+                        task_hash=task.content_hash,
+                        arm=arm,
+                        agent=agent.name,
+                        model=model,
+                        agent_settings=agent.settings(),
+                        skill_hash=skill_hash if arm != "baseline" else None,
+                        harness_version=__version__,
+                        epoch=epoch,
+                    )
+                    plan.append(PlannedTrial(spec=spec, task=task, agent=agent))
+    manifest = RunManifest(
+        run_id=run_dir.name,
+        created_at=datetime.now(UTC),
+        harness_version=__version__,
+        tool_versions=tool_versions(),
+        agent=args.agent,
+        models=models,
+        arms=arms,
+        epochs=args.epochs,
+        tasks={t.id: t.content_hash for t in tasks},
+        skill_hash=skill_hash,
+        skill_dir=str(args.skill_dir) if args.skill_dir else None,
+        agent_settings=_cli_settings(args),
+        settings_fingerprints={m: plan_fp(plan, m) for m in models},
+    )
+    if args.resume is not None:
+        store = RunStore.open(run_dir)
+        refuse_mixed(store.manifest(), manifest)
+    else:
+        store = RunStore.create(run_dir, manifest)
+    if skill_source is not None:  # the run keeps the exact skill it evaluated
+        kept = run_dir / "skill" / skill_source.name
+        if not kept.exists():
+            shutil.copytree(skill_source, kept)
+        skill_source = kept
+    shutil.rmtree(staging, ignore_errors=True)
+    done = {r.key for r in store.records() if not r.infra_error}
+    todo = [t for t in plan if t.key not in done]
+    limits = Limits(
+        max_turns=args.max_turns,
+        max_output_tokens=args.max_output_tokens,
+        wall_seconds=args.wall_seconds or 0.0,
+        command_timeout_s=args.command_timeout,
+    )
+    runner = Runner(
+        store=store,
+        limits=limits,
+        skill_source=skill_source,
+        hidden=default_hidden(suite_dir()),
+        jobs=args.jobs,
+        scoring_jobs=args.scoring_jobs,
+        keep_workspaces=args.keep_workspaces,
+    )
+    print(f"run {run_dir}: {len(plan)} trials, {len(plan) - len(todo)} already done")
+    _run_with_progress(runner, todo, len(plan) - len(todo), len(plan))
+    with contextlib.suppress(OSError):
+        (run_dir / "work").rmdir()
+    _print_summary(list(store.records()))
+    return 0
+
+
+def plan_fp(plan: list[PlannedTrial], model: str) -> str:
+    fingerprints = {t.spec.settings_fingerprint() for t in plan if t.spec.model == model}
+    return ",".join(sorted(fingerprints))
+
+
+def _cli_settings(args: argparse.Namespace) -> dict[str, Any]:
+    keys = ("max_turns", "max_output_tokens", "wall_seconds", "command_timeout", "base_url")
+    settings: dict[str, Any] = {k: getattr(args, k) for k in keys}
+    settings["tasks"] = args.tasks
+    settings.update(preset=args.preset, command=args.command_template)
+    settings["patch"] = str(args.patch) if args.patch else None
+    return settings
+
+
+def _options_from_manifest(args: argparse.Namespace, manifest: RunManifest) -> argparse.Namespace:
+    """A resumed run uses the settings it started with."""
+    merged = argparse.Namespace(**vars(args))
+    merged.agent = manifest.agent
+    merged.model = manifest.models
+    merged.arms = ",".join(manifest.arms)
+    merged.epochs = manifest.epochs
+    merged.skill_dir = Path(manifest.skill_dir) if manifest.skill_dir else None
+    for key, value in manifest.agent_settings.items():
+        if key in ("patch",):
+            merged.patch = Path(value) if value else None
+        elif key == "command":
+            merged.command_template = value
+        else:
+            setattr(merged, key, value)
+    return merged
+
+
+def refuse_mixed(previous: RunManifest, current: RunManifest) -> None:
+    """Resuming must not mix trials whose settings differ: say what changed, and stop."""
+    changes: list[str] = []
+    if previous.harness_version != current.harness_version:
+        changes.append(f"harness {previous.harness_version} -> {current.harness_version}")
+    if previous.tool_versions != current.tool_versions:
+        changes.append("scoring tool versions")
+    changed_tasks = [t for t, h in current.tasks.items() if previous.tasks.get(t) != h]
+    if changed_tasks:
+        changes.append(f"task content ({', '.join(sorted(changed_tasks)[:5])})")
+    if previous.skill_hash != current.skill_hash:
+        changes.append("skill content")
+    if previous.settings_fingerprints != current.settings_fingerprints:
+        changes.append("agent or model settings")
+    if changes:
+        raise HarnessError(
+            "--resume: refusing to mix trials; changed since the run started: " + "; ".join(changes)
+        )
+
+
+def _run_with_progress(runner: Any, todo: list[PlannedTrial], done: int, total: int) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    tally = {"resolved": 0, "scored": 0, "infra": 0, "cost": 0.0}
+
+    def describe() -> str:
+        return (
+            f"resolved {tally['resolved']}/{tally['scored']}  infra errors {tally['infra']}"
+            f"  ${tally['cost']:.2f}"
+        )
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    ) as progress:
+        bar = progress.add_task(describe(), total=total, completed=done)
+
+        def on_trial(record: TrialRecord) -> None:
+            tally["cost"] = float(tally["cost"]) + record.agent.usage.cost_usd
+            if record.infra_error:
+                tally["infra"] = int(tally["infra"]) + 1
+            else:
+                tally["scored"] = int(tally["scored"]) + 1
+                tally["resolved"] = int(tally["resolved"]) + int(record.resolved)
+            progress.update(bar, advance=1, description=describe())
+
+        runner.run(todo, on_trial)
+
+
+def _print_summary(records: list[TrialRecord]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Run summary (details: skill-eval report RUN)")
+    for column in ("model", "arm", "trials", "resolved", "infra errors", "cost $"):
+        table.add_column(column)
+    groups: dict[tuple[str, str], list[TrialRecord]] = {}
+    for record in records:
+        groups.setdefault((record.spec.model, record.spec.arm), []).append(record)
+    for (model, arm), group in sorted(groups.items()):
+        scored = [r for r in group if not r.infra_error]
+        resolved = sum(r.resolved for r in scored)
+        table.add_row(
+            model,
+            arm,
+            str(len(group)),
+            f"{resolved}/{len(scored)}",
+            str(len(group) - len(scored)),
+            f"{sum(r.agent.usage.cost_usd for r in group):.2f}",
+        )
+    Console().print(table)

@@ -1,0 +1,150 @@
+"""Run trials: prepare a workspace, run the agent, score, store; resumable and interruptible.
+
+Agent concurrency (API-bound) and scoring concurrency (CPU-bound) are limited separately: ``jobs``
+trials run their agents at once, and at most ``scoring_jobs`` of them score at once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from harness.agents.base import Agent, AgentRequest, Limits, SkillBundle
+from harness.agents.skill import stage
+from harness.paths import REPO_ROOT, cache_dir
+from harness.scoring.scorer import score, scoring_root
+from harness.store.models import AgentResult, TrialRecord, TrialSpec
+from harness.store.run_store import RunStore
+from harness.task.model import Task
+from harness.workspace.prepare import git, prepare
+
+
+@dataclass(frozen=True)
+class PlannedTrial:
+    spec: TrialSpec
+    task: Task
+    agent: Agent
+
+    @property
+    def key(self) -> str:
+        return self.spec.key()
+
+
+Progress = Callable[[TrialRecord], None]
+
+
+@dataclass
+class Runner:
+    store: RunStore
+    limits: Limits
+    skill_source: Path | None
+    hidden: tuple[Path, ...]
+    jobs: int = 2
+    scoring_jobs: int = 2
+    keep_workspaces: bool = False
+
+    def __post_init__(self) -> None:
+        self._scoring = threading.Semaphore(self.scoring_jobs)
+
+    def run(self, trials: list[PlannedTrial], progress: Progress) -> None:
+        """Run every trial; on Ctrl-C, stop starting new ones and lose only those in flight."""
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
+        pending: set[Future[TrialRecord]] = set()
+        queue = list(trials)
+        try:
+            while queue or pending:
+                while queue and len(pending) < self.jobs:
+                    pending.add(pool.submit(self.run_one, queue.pop(0)))
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    progress(future.result())
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def run_one(self, trial: PlannedTrial) -> TrialRecord:
+        work = self.store.root / "work" / trial.key
+        shutil.rmtree(work, ignore_errors=True)
+        started = datetime.now(UTC)
+        workspace = prepare(trial.task, work / "repo")
+        skill = self._stage_skill(trial, work)
+        request = AgentRequest(
+            task=trial.task,
+            workspace=workspace,
+            arm=trial.spec.arm,
+            skill=skill,
+            limits=self.limits,
+            hidden=self.hidden + self._hidden_for(trial),
+        )
+        try:
+            result = trial.agent.run(request)
+        except Exception as exc:  # the agent's plumbing broke: not a verdict on the agent
+            result = AgentResult(status="infra_error", detail=f"{type(exc).__name__}: {exc}")
+        diff = workspace_diff(workspace)
+        scored = None
+        if not result.infra_error:
+            with self._scoring:
+                scored = score(trial.task, workspace)
+        record = TrialRecord(
+            key=trial.key,
+            spec=trial.spec,
+            agent=result,
+            score=scored,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            diff_lines=sum(1 for line in diff.splitlines() if line[:1] in "+-"),
+        )
+        self.store.save(record, result.transcript, diff)
+        if not self.keep_workspaces:
+            shutil.rmtree(work, ignore_errors=True)
+        return record
+
+    def _stage_skill(self, trial: PlannedTrial, work: Path) -> SkillBundle | None:
+        if trial.spec.arm == "baseline" or self.skill_source is None:
+            return None
+        return stage(self.skill_source, work / "skills")
+
+    def _hidden_for(self, trial: PlannedTrial) -> tuple[Path, ...]:
+        """Other trials' workspaces and records; in the baseline arm, every copy of the skill."""
+        others = [p for p in (self.store.root / "work").glob("*") if p.name != trial.key]
+        hidden = [self.store.root / "trials", *others]
+        if trial.spec.arm == "baseline":
+            hidden += skill_locations(self.skill_source)
+        return tuple(hidden)
+
+
+def skill_locations(skill_source: Path | None) -> list[Path]:
+    """Where a baseline agent could otherwise find the skill: the repository and installs."""
+    home = Path.home()
+    places = [REPO_ROOT / "skill", REPO_ROOT / "references", REPO_ROOT / "dist"]
+    places += [
+        home / ".claude" / "skills",
+        home / ".agents" / "skills",
+        home / ".codex" / "skills",
+        home / ".gemini" / "skills",
+        home / ".cursor" / "skills",
+        home / ".config" / "opencode" / "skills",
+    ]
+    if skill_source is not None:
+        places.append(skill_source)
+    return places
+
+
+def workspace_diff(workspace: Path) -> str:
+    """The agent's change against the starting commit, new files included."""
+    try:
+        git(workspace, "add", "--all")
+        return git(workspace, "diff", "--cached", "--no-color", "HEAD")
+    except Exception as exc:  # a broken repository still gets scored; record why there is no diff
+        return f"# no diff: {exc}\n"
+
+
+def default_hidden(suite: Path) -> tuple[Path, ...]:
+    """What no agent may read: the tasks (hidden tests, solutions), scoring copies, caches."""
+    return (suite / "tasks", scoring_root(), cache_dir() / "tasks")
