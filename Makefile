@@ -21,6 +21,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check harness tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+	$(BIN)/skill-eval validate -j 2
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache

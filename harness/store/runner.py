@@ -10,7 +10,7 @@ import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,12 +74,15 @@ class Runner:
         started = datetime.now(UTC)
         workspace = prepare(trial.task, work / "repo")
         skill = self._stage_skill(trial, work)
+        limits = self.limits
+        if not limits.wall_seconds:  # no --wall-seconds: the task's own limit
+            limits = replace(limits, wall_seconds=trial.task.spec.time_limits.agent_seconds)
         request = AgentRequest(
             task=trial.task,
             workspace=workspace,
             arm=trial.spec.arm,
             skill=skill,
-            limits=self.limits,
+            limits=limits,
             hidden=self.hidden + self._hidden_for(trial),
         )
         try:

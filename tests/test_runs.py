@@ -1,0 +1,190 @@
+"""`skill-eval run`: trials keyed, stored atomically, resumable; builtin and command agents."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+from harness.store.models import TrialRecord
+from harness.store.run_store import RunStore
+from tests.conftest import MINI_SUITE
+from tests.fake_anthropic import done, serve
+
+SOLUTION = MINI_SUITE / "tasks/add-discount/solution/src/minisvc/domain/pricing.py"
+
+
+def records(run_dir: Path) -> list[TrialRecord]:
+    return list(RunStore.open(run_dir).records())
+
+
+def test_oracle_and_nop_runs_are_scored_and_stored(tmp_path: Path) -> None:
+    oracle, nop = tmp_path / "oracle", tmp_path / "nop"
+    assert main(["run", "--agent", "oracle", "--arms", "baseline", "--epochs", "2",
+                 "--run-dir", str(oracle)]) == 0  # fmt: skip
+    assert main(["run", "--agent", "nop", "--arms", "baseline", "--run-dir", str(nop)]) == 0
+    solved = records(oracle)
+    assert [(r.spec.epoch, r.resolved) for r in sorted(solved, key=lambda r: r.spec.epoch)] == [
+        (1, True),
+        (2, True),
+    ]
+    assert len({r.key for r in solved}) == 2
+    (failed,) = records(nop)
+    assert not failed.resolved
+    assert failed.score is not None
+    assert failed.score.failed_checks == ["tests"]
+    store = RunStore.open(oracle)
+    assert "+def discounted" in store.diff(solved[0].key)
+    manifest = json.loads((oracle / "manifest.json").read_text())
+    assert manifest["tasks"] == {"add-discount": solved[0].spec.task_hash}
+    assert manifest["tool_versions"]["ruff"]
+
+
+def test_skill_arm_keeps_the_skill_it_evaluated(tmp_path: Path) -> None:
+    skill = tmp_path / "candidate"
+    skill.mkdir()
+    (skill / "SKILL.md").write_text("---\nname: candidate\ndescription: A candidate.\n---\nBody\n")
+    run_dir = tmp_path / "run"
+    code = main(["run", "--agent", "oracle", "--arms", "baseline,skill", "--skill-dir",
+                 str(skill), "--run-dir", str(run_dir)])  # fmt: skip
+    assert code == 0
+    by_arm = {r.spec.arm: r for r in records(run_dir)}
+    assert by_arm["baseline"].spec.skill_hash is None
+    assert by_arm["skill"].spec.skill_hash is not None
+    assert (run_dir / "skill" / "candidate" / "SKILL.md").is_file()
+
+
+def test_bad_flags_are_one_line_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--agent", "oracle", "--arms", "baseline,vibes"]) == 2
+    assert "--arms: unknown arm(s) ['vibes']" in capsys.readouterr().err
+    assert main(["run", "--agent", "oracle", "--epochs", "0"]) == 2
+    assert "--epochs must be at least 1" in capsys.readouterr().err
+    occupied = tmp_path / "occupied"
+    occupied.mkdir()
+    (occupied / "notes.txt").write_text("mine")
+    assert main(["run", "--agent", "oracle", "--run-dir", str(occupied)]) == 2
+    assert "exists and is not empty" in capsys.readouterr().err
+    assert (occupied / "notes.txt").read_text() == "mine"
+    assert main(["run", "--resume", str(tmp_path / "missing")]) == 2
+    assert "not a run directory" in capsys.readouterr().err
+
+
+def test_anthropic_run_without_a_key_says_how(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    assert main(["run", "--agent", "anthropic", "--arms", "baseline"]) == 2
+    assert "needs ANTHROPIC_API_KEY" in capsys.readouterr().err
+
+
+def test_a_killed_run_resumes_without_losing_or_duplicating_trials(tmp_path: Path) -> None:
+    """Kill the runner mid-way (SIGKILL: no clean-up at all), then resume."""
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "SKILL_EVAL_SUITE": str(MINI_SUITE)}
+    argv = [sys.executable, "-m", "harness.cli", "run", "--agent", "oracle", "--arms"]
+    argv += ["baseline,skill", "--epochs", "3", "-j", "1", "--run-dir", str(run_dir)]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(run_dir.glob("trials/*/trial.json"))) < 2:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    finished_before = {p.parent.name for p in run_dir.glob("trials/*/trial.json")}
+    assert 2 <= len(finished_before) < 6
+    assert main(["run", "--resume", str(run_dir)]) == 0
+    final = records(run_dir)
+    assert len(final) == 6
+    assert len({r.key for r in final}) == 6
+    assert finished_before <= {r.key for r in final}
+    assert not list(run_dir.glob("trials/.tmp-*"))
+    assert all(r.resolved for r in final)
+
+
+def test_resume_refuses_to_mix_changed_tasks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    suite = tmp_path / "suite"
+    shutil.copytree(MINI_SUITE, suite)
+    monkeypatch.setenv("SKILL_EVAL_SUITE", str(suite))
+    run_dir = tmp_path / "run"
+    assert main(["run", "--agent", "nop", "--arms", "baseline", "--run-dir", str(run_dir)]) == 0
+    hidden = suite / "tasks/add-discount/hidden/test_discount.py"
+    hidden.write_text(hidden.read_text() + "\n# changed\n")
+    assert main(["run", "--resume", str(run_dir)]) == 2
+    assert "task content (add-discount)" in capsys.readouterr().err
+
+
+def test_infrastructure_failures_are_recorded_apart_and_redone_on_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fake_anthropic import Error
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    run_dir = tmp_path / "run"
+    with serve([lambda _b: Error(400)]) as api:
+        argv = ["run", "--agent", "anthropic", "--model", "claude-sonnet-4-6", "--arms",
+                "baseline", "--base-url", api.url, "--run-dir", str(run_dir)]  # fmt: skip
+        assert main(argv) == 0
+    (failed,) = records(run_dir)
+    assert failed.infra_error
+    assert failed.score is None
+    with serve([lambda _b: done()]) as api:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        manifest["agent_settings"]["base_url"] = api.url
+        (run_dir / "manifest.json").write_text(json.dumps(manifest))
+        assert main(["run", "--resume", str(run_dir)]) == 0
+    (redone,) = records(run_dir)
+    assert redone.key == failed.key
+    assert not redone.infra_error
+    assert redone.score is not None
+    assert not redone.resolved  # the scripted agent changed nothing
+
+
+FAKE_CLAUDE = r'''#!{python}
+"""A stand-in for the `claude` CLI: reads the skill if installed, writes the solution."""
+import json, os, pathlib, shutil, sys
+skill = pathlib.Path(".claude/skills/python-backend-architecture/SKILL.md")
+events = [{{"type": "system", "subtype": "init"}}]
+if skill.is_file():
+    events.append({{"type": "assistant", "message": {{"content": [
+        {{"type": "tool_use", "name": "Read", "input": {{"file_path": str(skill.resolve())}}}}]}}}})
+assert "HOME" in os.environ and "skill-eval-agent-home" in os.environ["HOME"]
+shutil.copyfile({solution!r}, "src/minisvc/domain/pricing.py")
+events.append({{"type": "result", "subtype": "success", "num_turns": 3, "total_cost_usd": 0.042,
+    "usage": {{"input_tokens": 10, "output_tokens": 20, "cache_read_input_tokens": 30,
+               "cache_creation_input_tokens": 40}}}})
+for event in events:
+    print(json.dumps(event))
+'''
+
+
+def test_command_agent_with_the_claude_code_preset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "claude"
+    fake.write_text(FAKE_CLAUDE.format(python=sys.executable, solution=str(SOLUTION)))
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    run_dir = tmp_path / "run"
+    argv = ["run", "--agent", "command", "--preset", "claude-code", "--model", "claude-sonnet-4-6",
+            "--arms", "baseline,skill", "--run-dir", str(run_dir)]  # fmt: skip
+    assert main(argv) == 0
+    by_arm = {r.spec.arm: r for r in records(run_dir)}
+    assert by_arm["skill"].agent.skill_reads == ["SKILL.md"]
+    assert by_arm["baseline"].agent.skill_reads == []
+    for record in by_arm.values():
+        assert record.resolved
+        assert record.agent.usage.cost_usd == pytest.approx(0.042)
+        assert record.agent.usage.cache_write_tokens == 40
+        assert ".claude/skills" not in RunStore.open(run_dir).diff(record.key)
