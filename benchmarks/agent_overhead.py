@@ -24,7 +24,7 @@ from harness.agents.base import AgentRequest, Limits
 from harness.agents.pricing import load_prices
 from harness.task import load_task
 from harness.workspace.prepare import prepare
-from tests.fake_anthropic import bash, done, editor, message, serve
+from tests.fake_anthropic import Step, bash, done, editor, message, serve
 
 MINI = Path(__file__).resolve().parents[1] / "tests" / "data" / "suite"
 
