@@ -224,6 +224,8 @@ def test_current_apis_and_http_json_are_not_flagged(tmp_path: Path) -> None:
         "    response = await client.get('/items')\n"
         "    items = response.json()\n"
         "    body = await request.json()\n"
+        "    listed = client.get('/items').json()\n"
+        "    raw_response = (await client.get('/items')).json()\n"
         "    item = Item.model_validate(items[0])\n"
         "    raw = item.model_dump_json()\n"
         "    rows = await session.scalars(select(Item))\n"
@@ -276,6 +278,26 @@ def test_complete_blocks_run_without_api_keys(
     )
     root = write_pack(tmp_path, alpha=reference_text(block="import os\n\n\n" + block))
     assert lint(root, FULL) == []
+
+
+@pytest.mark.parametrize(
+    ("block", "needle"),
+    [
+        ("import yaml\n\n\n" + GOOD_BLOCK, "import yaml"),
+        (
+            GOOD_BLOCK.replace("return value * 2", "return value * 2  # type: ignore"),
+            "type: ignore",
+        ),
+        (GOOD_BLOCK.replace('if __name__ == "__main__":\n    main()\n', "main()\n"), "```python"),
+    ],
+    ids=["third-party-import", "type-ignore", "no-main-guard"],
+)
+def test_complete_block_must_be_a_standalone_script(
+    tmp_path: Path, block: str, needle: str
+) -> None:
+    root = write_pack(tmp_path, alpha=reference_text(block=block))
+    findings = [f for f in lint(root, FAST) if f.rule == "complete-block"]
+    assert [f.line for f in findings] == [line_of(root / "references" / "alpha.md", needle)]
 
 
 def test_missing_complete_block(tmp_path: Path) -> None:
@@ -438,6 +460,8 @@ def test_install_and_uninstall_for_each_agent_and_scope(
     assert (target / "references" / "alpha.md").is_file()
     assert skill_content_hash(target) == skill_content_hash(env / "dist" / SKILL_NAME)
     assert sorted(p.name for p in target.parent.iterdir()) == [SKILL_NAME]
+    assert target.stat().st_mode & 0o777 == 0o755
+    assert (target / ".skill-eval.json").stat().st_mode & 0o777 == 0o644
 
     assert run_cli("uninstall", *uninstall_args(env, agent, scope)) == 0
     assert not target.exists()
@@ -507,3 +531,18 @@ def test_uninstall_refuses_a_foreign_or_edited_folder(env: Path) -> None:
 def test_uninstall_when_nothing_is_installed(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("uninstall", *uninstall_args(env, "goose", "project")) == 0
     assert "not installed" in capsys.readouterr().out
+
+
+def test_cli_reports_a_refusal_on_one_line_with_exit_code_2(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli import main
+
+    foreign = env / "project/.claude/skills" / SKILL_NAME
+    foreign.mkdir(parents=True)
+    (foreign / "SKILL.md").write_text("not ours\n")
+    code = main(["skill", "uninstall", *uninstall_args(env, "claude-code", "project")])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert str(foreign) in err

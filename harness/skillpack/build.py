@@ -22,6 +22,8 @@ from harness.skillpack.lint import Finding, LintOptions, lint
 from harness.skillpack.pack import MARKER_NAME, SKILL_NAME, PackLayout
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+DIR_MODE = 0o755
+FILE_MODE = 0o644
 
 
 class LintFailedError(HarnessError):
@@ -107,7 +109,7 @@ def build_skill(
     out = (out_dir or default_out_dir(layout.root)).resolve()
     out.mkdir(parents=True, exist_ok=True)
     folder = out / SKILL_NAME
-    staging = Path(tempfile.mkdtemp(prefix=f".{SKILL_NAME}.tmp-", dir=out))
+    staging = make_staging_dir(out, SKILL_NAME)
     try:
         for relative, source in layout.files().items():
             target = staging / relative
@@ -124,6 +126,13 @@ def build_skill(
         content_hash=skill_content_hash(folder),
         zip_sha256=hashlib.sha256(zip_path.read_bytes()).hexdigest(),
     )
+
+
+def make_staging_dir(parent: Path, name: str) -> Path:
+    """A private temporary sibling for building ``parent/name``, with ordinary permissions."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=parent))
+    staging.chmod(DIR_MODE)
+    return staging
 
 
 def replace_dir(new: Path, target: Path) -> None:
@@ -172,6 +181,7 @@ def write_zip(folder: Path, zip_path: Path) -> None:
                 info.external_attr = 0o100644 << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 archive.writestr(info, path.read_bytes(), compresslevel=9)
+        Path(temporary).chmod(FILE_MODE)
         os.replace(temporary, zip_path)
     finally:
         Path(temporary).unlink(missing_ok=True)

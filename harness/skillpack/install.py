@@ -17,7 +17,13 @@ from types import MappingProxyType
 from typing import Literal
 
 from harness.errors import HarnessError
-from harness.skillpack.build import folder_files, replace_dir, skill_content_hash
+from harness.skillpack.build import (
+    FILE_MODE,
+    folder_files,
+    make_staging_dir,
+    replace_dir,
+    skill_content_hash,
+)
 from harness.skillpack.pack import MARKER_NAME
 
 Scope = Literal["project", "user"]
@@ -99,6 +105,7 @@ def _write_marker(folder: Path, name: str, content_hash: str, source: Path) -> N
     handle, temporary = tempfile.mkstemp(prefix=f".{MARKER_NAME}.", dir=folder)
     with os.fdopen(handle, "w", encoding="utf-8") as stream:
         stream.write(_marker_text(name, content_hash, source))
+    Path(temporary).chmod(FILE_MODE)
     os.replace(temporary, folder / MARKER_NAME)
 
 
@@ -137,7 +144,7 @@ def install_skill(source: Path, destination_parent: Path, *, force: bool = False
             )
         action = "updated" if ours else "replaced"
     destination_parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=destination_parent))
+    staging = make_staging_dir(destination_parent, name)
     try:
         for relative, path in folder_files(source).items():
             copy = staging / relative

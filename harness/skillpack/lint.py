@@ -8,9 +8,11 @@ folder (``SKILL.md`` + ``references/``) and returns typed findings, printed as
 from __future__ import annotations
 
 import ast
+import difflib
 import math
 import posixpath
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,22 @@ MAX_BODY_TOKENS = 5000
 TOC_THRESHOLD = 300
 TOC_WITHIN = 40
 TOKEN_ESTIMATOR = "ceil(chars / 4)"
+# What a complete block may import besides the standard library (the eval environment has these).
+COMPLETE_IMPORTS = frozenset(
+    {
+        "pydantic",
+        "pydantic_settings",
+        "fastapi",
+        "starlette",
+        "sqlalchemy",
+        "aiosqlite",
+        "httpx",
+        "jwt",
+        "pwdlib",
+        "argon2",
+    }
+)
+_TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore")
 
 # The 13 references and the `##` headings other documents link to (from the skill brief).
 EXPECTED_REFERENCES: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -507,12 +525,64 @@ class _Pack:
                         Finding(where, block.md_line(usage.line), "outdated-api", usage.message)
                     )
                 if block.is_complete:
+                    findings.extend(_check_complete_shape(where, block, tree))
                     complete.append(SourceBlock(where, block))
         return findings, complete
 
 
-def _closest(anchor: str, anchors: set[str]) -> str | None:
-    import difflib
+def _check_complete_shape(where: str, block: markdown.CodeBlock, tree: ast.Module) -> list[Finding]:
+    """A complete block is a standalone script: allowed imports, a main guard, no suppressions."""
+    findings: list[Finding] = []
+    for number, line in enumerate(block.code.splitlines(), start=1):
+        if _TYPE_IGNORE.search(line):
+            findings.append(
+                Finding(
+                    where,
+                    block.md_line(number),
+                    "complete-block",
+                    "`# type: ignore` is not allowed in a complete block",
+                )
+            )
+    allowed = COMPLETE_IMPORTS | sys.stdlib_module_names
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            modules = ["." * node.level + (node.module or "")]
+        else:
+            continue
+        for module in modules:
+            if module.split(".")[0] not in allowed:
+                findings.append(
+                    Finding(
+                        where,
+                        block.md_line(node.lineno),
+                        "complete-block",
+                        f"imports {module!r}: a complete block may import only "
+                        f"the standard library and {', '.join(sorted(COMPLETE_IMPORTS))}",
+                    )
+                )
+    last = tree.body[-1] if tree.body else None
+    if not (
+        isinstance(last, ast.If)
+        and isinstance(last.test, ast.Compare)
+        and isinstance(last.test.left, ast.Name)
+        and last.test.left.id == "__name__"
+        and any(
+            isinstance(c, ast.Constant) and c.value == "__main__" for c in last.test.comparators
+        )
+    ):
+        findings.append(
+            Finding(
+                where,
+                block.fence_line,
+                "complete-block",
+                'a complete block ends with `if __name__ == "__main__":`',
+            )
+        )
+    return findings
 
+
+def _closest(anchor: str, anchors: set[str]) -> str | None:
     matches = difflib.get_close_matches(anchor, sorted(anchors), n=1, cutoff=0.6)
     return matches[0] if matches else None

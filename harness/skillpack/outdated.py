@@ -53,7 +53,8 @@ _V1_FIELD_KWARGS = {
     "max_items": "max_length=",
     "allow_mutation": "frozen=",
 }
-_HTTP_RECEIVER = re.compile(r"(^|_)(r|res|resp|response|req|request)$|response|request")
+_HTTP_RECEIVER = re.compile(r"(^|_)(r|res|resp|req)(_|$)|response|request")
+_HTTP_VERBS = {"get", "post", "put", "patch", "delete", "head", "options", "request", "send"}
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ class _Finder(ast.NodeVisitor):
         if method in {"dict", "json"}:
             v1_kwargs = keywords & _V1_DUMP_KWARGS
             receiver_name = _terminal_name(receiver).lower()
+            if isinstance(receiver, ast.Call) and receiver_name in _HTTP_VERBS:
+                receiver_name = "response"
             bare = not node.args and not node.keywords
             plain_receiver = (
                 not _HTTP_RECEIVER.search(receiver_name) and id(node) not in self._awaited
