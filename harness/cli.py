@@ -19,6 +19,7 @@ Handler = Callable[[argparse.Namespace], int]
 def build_parser() -> argparse.ArgumentParser:
     from harness.commands import (
         eval_cmd,
+        report_cmd,
         run_cmd,
         score_cmd,
         skill_cmd,
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"skill-eval {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (tasks_cmd, score_cmd, validate_cmd, run_cmd, skill_cmd, eval_cmd):
+    for module in (tasks_cmd, score_cmd, validate_cmd, run_cmd, report_cmd, skill_cmd, eval_cmd):
         module.register(sub)
     return parser
 

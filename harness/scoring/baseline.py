@@ -32,7 +32,7 @@ from harness.task.model import Task
 from harness.workspace.prepare import build_start
 from harness.workspace.tree import copy_tree, hash_trees, iter_files
 
-_FORMAT = 1
+_FORMAT = 2  # 2: mypy file cache instead of SQLite
 
 
 def tool_versions() -> dict[str, str]:

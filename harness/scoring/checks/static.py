@@ -88,6 +88,7 @@ def mypy_findings(root: Path, cache_dir: Path) -> list[Finding]:
             "--strict",
             "--cache-dir",
             str(cache_dir),
+            "--no-sqlite-cache",  # one file per entry, replaced atomically: safe to hard-link
             "--exclude",
             f"^{HIDDEN_TESTS_DIR}/",
             "--output",
@@ -122,7 +123,11 @@ def mypy_findings(root: Path, cache_dir: Path) -> list[Finding]:
 
 
 def copy_cache(source: Path, dest: Path) -> None:
-    """A private copy of a warm mypy cache, made of hard links (mypy replaces files atomically)."""
+    """A private copy of a warm mypy cache, made of hard links.
+
+    Safe only with mypy's file cache (``--no-sqlite-cache``), whose writes replace files
+    atomically; the SQLite cache is rewritten in place and would corrupt every linked copy.
+    """
 
     def link(src: str, dst: str) -> None:
         try:

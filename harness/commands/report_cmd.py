@@ -1,0 +1,173 @@
+"""`skill-eval report` (does the skill help, where, at what cost) and `skill-eval failures`."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from harness.report.aggregate import Report
+    from harness.report.failures import Section
+
+FORMATS = ("terminal", "markdown", "html")
+
+
+def register(sub: Any) -> None:
+    report = sub.add_parser("report", help="summarise runs: resolved rates, uplift, cost")
+    report.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="run directories")
+    report.add_argument("--format", choices=FORMATS, default="terminal")
+    report.add_argument("--out", type=Path, help="write the report to FILE (atomically)")
+    side = report.add_argument_group("comparison (a side is a run, a model and an arm)")
+    side.add_argument("--baseline-arm", default="baseline")
+    side.add_argument("--treatment-arm", default="skill")
+    side.add_argument("--baseline-model", help="default: every model (each against itself)")
+    side.add_argument("--treatment-model", help="default: the baseline's model")
+    side.add_argument("--baseline-run", help="run id or directory; default: every run")
+    side.add_argument("--treatment-run", help="run id or directory; default: the baseline's run")
+    gate = report.add_argument_group("gates (exit 1 when not met)")
+    gate.add_argument(
+        "--fail-under", type=_unit, metavar="RATE", help="treatment resolved rate below RATE"
+    )
+    gate.add_argument(
+        "--min-uplift", type=float, metavar="PP", help="mean uplift below PP percentage points"
+    )
+    report.set_defaults(handler=run_report)
+
+    fail = sub.add_parser("failures", help="what went wrong, grouped by reference section")
+    fail.add_argument("run", type=Path, metavar="RUN", help="run directory")
+    fail.add_argument("--out", type=Path, help="write the digest to FILE (atomically)")
+    fail.add_argument("--propose", action="store_true", help="draft a patch to the references")
+    fail.add_argument("--model", help="model that drafts the patch (with --propose)")
+    fail.add_argument("--sections", type=int, default=3, help="how many top sections to patch")
+    fail.add_argument(
+        "--patch",
+        type=Path,
+        default=Path("references-proposal.patch"),
+        help="where the draft patch goes (never applied)",
+    )
+    fail.add_argument("--root", type=Path, help="repository holding skill/ and references/")
+    fail.set_defaults(handler=run_failures)
+
+
+def _unit(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a rate between 0 and 1")
+    return value
+
+
+def write_output(path: Path, text: str, flag: str = "--out") -> None:
+    """Write atomically (a reader never sees half a file); refuse to replace a directory."""
+    from harness.store.run_store import write_atomic
+
+    if path.is_dir():
+        raise HarnessError(f"{flag} {path}: is a directory")
+    write_atomic(path, text)
+    umask = os.umask(0)
+    os.umask(umask)
+    path.chmod(0o666 & ~umask)  # write_atomic's temporary file is private (0600)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from harness.report.aggregate import Selector, build_report
+    from harness.report.html import render_html
+    from harness.report.markdown import render_markdown
+    from harness.report.runs import load_runs
+    from harness.report.terminal import render_terminal
+
+    runs = load_runs(args.runs)
+    report = build_report(
+        runs,
+        Selector(args.baseline_arm, args.baseline_model, args.baseline_run),
+        Selector(args.treatment_arm, args.treatment_model, args.treatment_run),
+    )
+    if args.format == "terminal" and args.out is None:
+        render_terminal(report, Console())
+    elif args.format == "terminal":
+        buffer = io.StringIO()
+        render_terminal(report, Console(file=buffer, width=160, no_color=True))
+        write_output(args.out, buffer.getvalue())
+    else:
+        text = render_markdown(report) if args.format == "markdown" else render_html(report)
+        if args.out is None:
+            print(text)
+        else:
+            write_output(args.out, text)
+    if args.out is not None:
+        print(f"report written to {args.out}")
+    return _gates(report, args.fail_under, args.min_uplift)
+
+
+def _gates(report: Report, fail_under: float | None, min_uplift: float | None) -> int:
+    from harness.report import fmt
+
+    failures: list[str] = []
+    if fail_under is not None:
+        groups = report.treatment_groups()
+        if not groups:
+            raise HarnessError(f"--fail-under: no trials in arm {report.treatment.arm!r}")
+        for g in groups:
+            value = g.resolved.value
+            if value is None or value < fail_under:
+                failures.append(
+                    f"{report.label(g.key)}: resolved rate {fmt.pct(value)} is below "
+                    f"--fail-under {fail_under * 100:.0f}%"
+                )
+    if min_uplift is not None:
+        if not report.comparisons:
+            raise HarnessError(
+                f"--min-uplift: nothing to compare (arms {report.baseline.arm!r} "
+                f"and {report.treatment.arm!r})"
+            )
+        for c in report.comparisons:
+            if c.uplift is None or c.uplift * 100 < min_uplift:
+                failures.append(
+                    f"{fmt.comparison(report, c)}: mean uplift {fmt.pp(c.uplift)} is below "
+                    f"--min-uplift {min_uplift:+.1f} pp"
+                )
+    for line in failures:
+        print(f"gate failed: {line}")
+    return 1 if failures else 0
+
+
+def run_failures(args: argparse.Namespace) -> int:
+    from harness.report.failures import collect_sections, failures_digest, rank_sections
+    from harness.report.runs import load_run
+
+    if args.propose and not args.model:
+        raise HarnessError("--propose needs --model (the model that drafts the patch)")
+    run = load_run(args.run)
+    digest = failures_digest(run)
+    if args.out is None:
+        print(digest)
+    else:
+        write_output(args.out, digest)
+        print(f"digest written to {args.out}")
+    if args.propose:
+        sections = rank_sections(collect_sections(run))[: args.sections]
+        _propose(args, [s for s in sections if "#" in s.reference])
+    return 0
+
+
+def _propose(args: argparse.Namespace, sections: list[Section]) -> None:
+    from harness.report.propose import propose_patch
+    from harness.skillpack.pack import PackLayout, find_pack_root
+
+    if not sections:
+        print("nothing to propose: no failing trials cite a reference section")
+        return
+    layout = PackLayout.from_root(args.root or find_pack_root())
+    if args.patch.is_dir():
+        raise HarnessError(f"--patch {args.patch}: is a directory")
+    draft, has_diff = propose_patch(sections, layout.references_dir, args.model)
+    write_output(args.patch, draft if draft.endswith("\n") else draft + "\n", "--patch")
+    what = "draft patch" if has_diff else "model reply (it held no ```diff block)"
+    cited = ", ".join(s.reference for s in sections)
+    print(f"{what} for {cited} written to {args.patch}: review it; nothing was applied")

@@ -1,0 +1,202 @@
+"""`skill-eval failures`: what went wrong, grouped by the reference section each task relies on.
+
+Every failing trial (scored, not resolved; infrastructure failures are left out) is listed under
+each section its task's ``references`` names, with the evidence: failing checks, their findings
+(violations, broken import chains, failed assertions), the start of the diff, and whether the
+agent opened that reference. The digest ends with the sections ranked by how many failures they
+would explain: first those where the skill was available (arms ``skill`` and ``inline``), then all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from harness.errors import HarnessError
+from harness.report.runs import Run
+from harness.store.models import ARMS, TrialRecord
+from harness.task import load_task
+
+DIFF_EXCERPT_LINES = 30
+FINDINGS_PER_CHECK = 8
+UNKNOWN = "(task not in the suite)"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A reference section (``caching.md#invalidation``) and the failing trials that cite it."""
+
+    reference: str
+    failures: tuple[TrialRecord, ...]
+
+    @property
+    def path(self) -> str:
+        """The reference file inside the skill, as ``skill_reads`` records it."""
+        return f"references/{self.reference.split('#', 1)[0]}"
+
+    def was_read(self, record: TrialRecord) -> bool | None:
+        """Whether the agent opened the reference; ``None`` when the arm had no skill."""
+        if record.spec.arm == "baseline":
+            return None
+        return self.path in record.agent.skill_reads
+
+    @property
+    def with_skill(self) -> int:
+        return sum(r.spec.arm != "baseline" for r in self.failures)
+
+    @property
+    def read_and_failed(self) -> int:
+        return sum(self.was_read(r) is True for r in self.failures)
+
+    @property
+    def tasks(self) -> list[str]:
+        return sorted({r.spec.task_id for r in self.failures})
+
+
+def failing(run: Run) -> list[TrialRecord]:
+    return [r for r in run.records if not r.infra_error and not r.resolved]
+
+
+def collect_sections(run: Run) -> list[Section]:
+    references: dict[str, list[str]] = {}
+    grouped: dict[str, list[TrialRecord]] = defaultdict(list)
+    for record in failing(run):
+        task = record.spec.task_id
+        if task not in references:
+            try:
+                references[task] = list(load_task(task).spec.references)
+            except HarnessError:
+                references[task] = [UNKNOWN]
+        for reference in references[task]:
+            grouped[reference].append(record)
+    return [Section(ref, tuple(sorted(rs, key=_order))) for ref, rs in sorted(grouped.items())]
+
+
+def _order(record: TrialRecord) -> tuple[str, int, str, int]:
+    s = record.spec
+    return (s.task_id, ARMS.index(s.arm), s.model, s.epoch)
+
+
+def rank_sections(sections: list[Section]) -> list[Section]:
+    """Most failures with the skill available first, then most failures, then by name."""
+    return sorted(sections, key=lambda s: (-s.with_skill, -len(s.failures), s.reference))
+
+
+def _longest_ticks(text: str) -> int:
+    return max((len(m) for m in re.findall(r"`+", text)), default=0)
+
+
+def _fence(text: str) -> str:
+    return "`" * max(3, _longest_ticks(text) + 1)
+
+
+def _code(text: str) -> str:
+    """An inline code span that survives backticks in ``text``."""
+    longest = _longest_ticks(text)
+    ticks = "`" * (longest + 1)
+    return f"{ticks} {text} {ticks}" if longest else f"`{text}`"
+
+
+def _excerpt(diff: str) -> list[str]:
+    lines = diff.splitlines()
+    if not lines:
+        return ["No diff: the agent changed nothing."]
+    more = len(lines) - DIFF_EXCERPT_LINES
+    title = f"Diff (first {DIFF_EXCERPT_LINES} of {len(lines)} lines):" if more > 0 else "Diff:"
+    text = "\n".join(lines[:DIFF_EXCERPT_LINES])
+    text += f"\n... ({more} more lines)" if more > 0 else ""
+    fence = _fence(text)
+    return [title, "", f"{fence}diff\n{text}\n{fence}"]
+
+
+def evidence(record: TrialRecord) -> list[str]:
+    """The failing checks of a trial and their findings, as Markdown list items."""
+    if record.score is None:
+        return [f"- not scored (agent {record.agent.status}: {record.agent.detail or 'no detail'})"]
+    lines = []
+    for check in record.score.checks:
+        if check.passed or not check.can_fail:
+            continue
+        lines.append(f"- **{check.name}** failed: {check.summary}")
+        for finding in check.findings[:FINDINGS_PER_CHECK]:
+            lines.append(f"  - {_code(finding.render())}")
+        if len(check.findings) > FINDINGS_PER_CHECK:
+            lines.append(f"  - ... and {len(check.findings) - FINDINGS_PER_CHECK} more")
+    if record.agent.status != "completed":
+        lines.append(f"- agent stopped: {record.agent.status} {record.agent.detail}".rstrip())
+    return lines or ["- resolved is false but no check failed (see the trial's score)"]
+
+
+def _read_note(section: Section, record: TrialRecord) -> str:
+    read = section.was_read(record)
+    if read is None:
+        return "n/a (baseline: no skill)"
+    return f"yes, opened `{section.path}`" if read else f"**no**, never opened `{section.path}`"
+
+
+def _section(section: Section, run: Run) -> list[str]:
+    out = [
+        f"## `{section.reference}`",
+        "",
+        f"{len(section.failures)} failing trial(s), {section.with_skill} with the skill available, "
+        f"{section.read_and_failed} after reading `{section.path}`; "
+        f"tasks: {', '.join(f'`{t}`' for t in section.tasks)}.",
+        "",
+    ]
+    for record in section.failures:
+        s = record.spec
+        out += [
+            f"### `{s.task_id}` · {s.arm} · {s.model} · epoch {s.epoch}",
+            "",
+            f"- reference read: {_read_note(section, record)}",
+            *evidence(record),
+            "",
+            *_excerpt(run.store.diff(record.key)),
+            "",
+        ]
+    return out
+
+
+def ranking_table(sections: list[Section]) -> list[str]:
+    out = [
+        "| rank | section | failures with the skill | all failures | read, still failed | tasks |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rank, s in enumerate(rank_sections(sections), 1):
+        out.append(
+            f"| {rank} | `{s.reference}` | {s.with_skill} | {len(s.failures)} "
+            f"| {s.read_and_failed} | {len(s.tasks)} |"
+        )
+    return out
+
+
+def failures_digest(run: Run) -> str:
+    records = failing(run)
+    valid = [r for r in run.records if not r.infra_error]
+    infra = len(run.records) - len(valid)
+    out = [f"# What went wrong: run `{run.label}`", ""]
+    if infra:
+        out += [
+            f"> [!WARNING]\n> {infra} trial(s) failed for infrastructure reasons and are left out.",
+            "",
+        ]
+    out += [
+        f"{len(records)} failing trial(s) of {len(valid)} scored, "
+        f"on {len({r.spec.task_id for r in records})} task(s).",
+        "",
+    ]
+    if not records:
+        return "\n".join([*out, "Nothing failed.", ""])
+    sections = collect_sections(run)
+    for section in rank_sections(sections):
+        out += _section(section, run)
+    out += [
+        "## Sections most worth improving",
+        "",
+        "Ranked by the failures each would explain where the skill was available, then by all.",
+        "",
+        *ranking_table(sections),
+        "",
+    ]
+    return "\n".join(out)

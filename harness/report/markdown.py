@@ -1,0 +1,153 @@
+"""The report as GitHub Markdown: for a pull request comment or a CI job summary."""
+
+from __future__ import annotations
+
+from harness.report import fmt
+from harness.report.aggregate import CHECK_ORDER, Comparison, Report
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+    return [line(header), "|" + "|".join("---" for _ in header) + "|", *map(line, rows), ""]
+
+
+def render_markdown(report: Report) -> str:
+    out = ["# Skill evaluation report", ""]
+    for run in report.runs:
+        m = run.manifest
+        models = ", ".join(f"`{x}`" for x in m.models)
+        out.append(
+            f"- run `{run.label}`: agent `{m.agent}`, models {models}"
+            f", arms {', '.join(m.arms)}, {m.epochs} epoch(s), {len(m.tasks)} task(s)"
+        )
+    out.append("")
+    warning = fmt.infra_warning(report)
+    if warning:
+        out += [f"> [!WARNING]\n> **Infrastructure failures.** {warning}", ""]
+    if not report.groups:
+        return "\n".join([*out, "No trials yet.", ""])
+    out += ["## Does the skill help?", ""]
+    out += _comparisons(report)
+    out += ["## Resolved rate and cost", ""]
+    out += _table(
+        ["group", "trials", "infra", "resolved", "95% CI", "cost/trial", "cost/resolved", "wall"],
+        [
+            [
+                report.label(g.key),
+                str(g.trials),
+                str(g.infra_errors),
+                fmt.rate(g.resolved),
+                fmt.wilson(g.resolved),
+                fmt.usd(g.cost_per_trial),
+                fmt.usd(g.cost_per_resolved),
+                fmt.seconds(g.wall_s),
+            ]
+            for g in report.groups
+        ],
+    )
+    out += _checks(report) + _passk(report) + _reads(report) + _matrix(report)
+    return "\n".join(out)
+
+
+def _comparisons(report: Report) -> list[str]:
+    if not report.comparisons:
+        return [
+            f"Nothing to compare: no trials in both arm `{report.baseline.arm}` "
+            f"and arm `{report.treatment.arm}`.",
+            "",
+        ]
+    rows = [
+        [
+            fmt.comparison(report, c),
+            str(len(c.tasks)),
+            fmt.uplift(c),
+            str(c.pairs),
+            f"{c.baseline_only} / {c.treatment_only}",
+            fmt.p_value(c.p_value),
+        ]
+        for c in report.comparisons
+    ]
+    header = [
+        "comparison",
+        "tasks",
+        "mean uplift [95% CI]",
+        "pairs",
+        "only base / only treat",
+        "McNemar p",
+    ]
+    out = _table(header, rows)
+    for c in report.comparisons:
+        out += _per_task(report, c)
+    return out
+
+
+def _per_task(report: Report, c: Comparison) -> list[str]:
+    rows = [
+        [f"`{d.task_id}`", fmt.rate(d.baseline), fmt.rate(d.treatment), fmt.pp(d.diff)]
+        for d in sorted(c.tasks, key=lambda d: d.diff)
+    ]
+    title = f"<details><summary>per task: {fmt.comparison(report, c)}</summary>\n"
+    return [title, *_table(["task", "baseline", "treatment", "difference"], rows), "</details>", ""]
+
+
+def _checks(report: Report) -> list[str]:
+    names = [c for c in CHECK_ORDER if any(c in g.checks for g in report.groups)]
+    rows = [
+        [
+            report.label(g.key),
+            *(fmt.rate(g.checks[n]) if n in g.checks else fmt.DASH for n in names),
+        ]
+        for g in report.groups
+    ]
+    return ["## Checks", "", *_table(["group", *names], rows)]
+
+
+def _passk(report: Report) -> list[str]:
+    ks = sorted({k for g in report.groups for k in g.pass_at})
+    rows = [
+        [
+            report.label(g.key),
+            *(f"{fmt.pct(g.pass_at.get(k))} / {fmt.pct(g.pass_hat.get(k))}" for k in ks),
+        ]
+        for g in report.groups
+    ]
+    title = "## pass@k / pass^k over epochs"
+    return [title, "", *_table(["group", *(f"k={k}" for k in ks)], rows)]
+
+
+def _reads(report: Report) -> list[str]:
+    paths = sorted({p for g in report.groups for p in g.reference_reads})
+    rows = [
+        [
+            report.label(g.key),
+            fmt.pct(g.skill_md_reads.value),
+            *(
+                fmt.pct(g.reference_reads[p].value) if p in g.reference_reads else "0%"
+                for p in paths
+            ),
+        ]
+        for g in report.groups
+        if g.key.arm != "baseline"
+    ]
+    if not rows:
+        return []
+    header = ["group", "SKILL.md", *(f"`{p}`" for p in paths)]
+    return ["## How often the agent opened the skill's files", "", *_table(header, rows)]
+
+
+def _matrix(report: Report) -> list[str]:
+    rows = []
+    for task in report.tasks:
+        row = [f"`{task}`"]
+        for g in report.groups:
+            records = report.cells.get((task, g.key), [])
+            marks = "".join(
+                "⚠" if r.infra_error else ("✅" if r.resolved else "❌") for r in records
+            )
+            row.append(marks or fmt.DASH)
+        rows.append(row)
+    header = ["task", *(report.label(g.key) for g in report.groups)]
+    legend = "One mark per epoch: ✅ resolved, ❌ not resolved, ⚠ infrastructure failure."
+    return ["## Task x group", "", legend, "", *_table(header, rows)]

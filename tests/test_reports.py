@@ -1,0 +1,634 @@
+"""Reports and the failures digest, from run directories built in tmp_path.
+
+The runs are written with the real :class:`RunStore`; the tasks they name live in a copy of the
+mini suite, so the reports load prompts and references the way they do on a real run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import pytest
+import yaml
+
+from harness import cli
+from harness.commands import report_cmd
+from harness.report.aggregate import Selector, build_report
+from harness.report.failures import collect_sections, failures_digest, rank_sections
+from harness.report.html import render_html, transcript_entries
+from harness.report.markdown import render_markdown
+from harness.report.runs import load_runs
+from harness.scoring.result import CheckResult, Finding, ScoreResult
+from harness.store.models import AgentResult, Arm, RunManifest, TrialRecord, TrialSpec, Usage
+from harness.store.run_store import RunStore
+
+MINI_SUITE = Path(__file__).parent / "data" / "suite"
+CHROMIUM = Path("/usr/bin/chromium")
+Outcome = Literal["pass", "fail", "infra"]
+
+# task id -> the reference sections its spec names
+TASKS = {
+    "cached-read": ["caching.md#invalidation"],
+    "money-type": ["domain-driven-design.md#money"],
+    "keyset-page": ["api-design.md#pagination", "database-patterns.md#keyset-pagination"],
+    "retry-client": ["caching.md#invalidation", "architecture-patterns.md#ports"],
+}
+
+
+@pytest.fixture(autouse=True)
+def suite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The mini suite with one copy of its task per entry of TASKS."""
+    root = tmp_path / "suite"
+    shutil.copytree(MINI_SUITE / "fixture", root / "fixture")
+    for task_id, references in TASKS.items():
+        folder = root / "tasks" / task_id
+        shutil.copytree(MINI_SUITE / "tasks" / "add-discount", folder)
+        spec = yaml.safe_load((folder / "task.yaml").read_text())
+        spec.update(id=task_id, references=references, prompt=f"{task_id}: {spec['prompt']}")
+        (folder / "task.yaml").write_text(yaml.safe_dump(spec))
+    monkeypatch.setenv("SKILL_EVAL_SUITE", str(root))
+    return root
+
+
+def _score(task_id: str, resolved: bool) -> ScoreResult:
+    failing = [] if resolved else ["tests", "layers"]
+    findings = {
+        "tests": [
+            Finding(
+                path="tests/hidden/test_x.py::test_invalidates_on_write",
+                code="hidden:failed",
+                message="AssertionError: assert 'stale' == 'fresh'",
+            )
+        ],
+        "layers": [
+            Finding(
+                path="src/minisvc/domain/pricing.py",
+                line=3,
+                code="domain-is-pure",
+                message="minisvc.domain.pricing -> sqlalchemy (l.3)",
+            )
+        ],
+        "ruff": [],
+    }
+    checks = [
+        CheckResult(
+            name=name,
+            passed=name not in failing,
+            can_fail=True,
+            summary="ok" if name not in failing else f"{name} failed",
+            findings=findings[name] if name in failing else [],
+        )
+        for name in ("ruff", "layers", "tests")
+    ]
+    return ScoreResult(
+        task_id=task_id,
+        task_hash="h",
+        harness_version="0.1.0",
+        resolved=resolved,
+        checks=checks,
+        duration_s=1.0,
+        workspace="/tmp/ws",
+    )
+
+
+def _record(
+    task_id: str, arm: Arm, epoch: int, outcome: Outcome, model: str, reads: list[str]
+) -> TrialRecord:
+    spec = TrialSpec(
+        task_id=task_id,
+        task_hash="h",
+        arm=arm,
+        agent="claude-code",
+        model=model,
+        agent_settings={},
+        skill_hash=None if arm == "baseline" else "s",
+        harness_version="0.1.0",
+        epoch=epoch,
+    )
+    cost = {"baseline": 0.10, "skill": 0.14, "inline": 0.20}[arm]
+    now = datetime(2025, 1, 1, tzinfo=UTC)
+    return TrialRecord(
+        key=spec.key(),
+        spec=spec,
+        agent=AgentResult(
+            status="infra_error" if outcome == "infra" else "completed",
+            detail="API overloaded" if outcome == "infra" else "",
+            turns=12,
+            wall_s=60.0,
+            usage=Usage(
+                calls=12,
+                input_tokens=20_000,
+                output_tokens=3_000,
+                cache_read_tokens=50_000,
+                cache_write_tokens=4_000,
+                cost_usd=cost,
+            ),
+            skill_reads=[] if arm == "baseline" else reads,
+        ),
+        score=None if outcome == "infra" else _score(task_id, outcome == "pass"),
+        started_at=now,
+        finished_at=now,
+        diff_lines=3,
+    )
+
+
+TRANSCRIPT: list[dict[str, Any]] = [
+    {"role": "user", "content": "Fix it <please>"},
+    {
+        "role": "assistant",
+        "content": [
+            {"type": "text", "text": "Reading the cache module."},
+            {"type": "tool_use", "id": "t1", "name": "read_file", "input": {"path": "src/x.py"}},
+        ],
+    },
+    {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "SECRET_TOOL_OUTPUT"}],
+    },
+]
+DIFF = "--- a/src/x.py\n+++ b/src/x.py\n@@ -1 +1 @@\n-old = 1\n+new = '<script>'\n"
+
+RunSpec = dict[tuple[str, Arm], list[Outcome]]
+
+
+def make_run(
+    root: Path,
+    outcomes: RunSpec,
+    *,
+    run_id: str = "run-a",
+    models: tuple[str, ...] = ("claude-test",),
+    reads: list[str] | None = None,
+    diff: str = DIFF,
+) -> Path:
+    """A run directory holding one trial per (task, arm, epoch) outcome."""
+    arms = sorted({arm for _, arm in outcomes})
+    epochs = max(len(v) for v in outcomes.values())
+    manifest = RunManifest(
+        run_id=run_id,
+        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+        harness_version="0.1.0",
+        tool_versions={},
+        agent="claude-code",
+        models=list(models),
+        arms=[a for a in ("baseline", "skill", "inline") if a in arms],
+        epochs=epochs,
+        tasks={task: "h" for task, _ in outcomes},
+        skill_hash="s",
+        skill_dir=None,
+        agent_settings={},
+    )
+    store = RunStore.create(root, manifest)
+    for model in models:
+        for (task, arm), results in outcomes.items():
+            for epoch, outcome in enumerate(results):
+                record = _record(task, arm, epoch, outcome, model, reads or ["SKILL.md"])
+                store.save(record, TRANSCRIPT, diff)
+    return root
+
+
+P: Outcome = "pass"
+F: Outcome = "fail"
+X: Outcome = "infra"
+STANDARD: RunSpec = {
+    ("cached-read", "baseline"): [F, F, F],
+    ("cached-read", "skill"): [P, P, F],
+    ("money-type", "baseline"): [P, F, P],
+    ("money-type", "skill"): [P, P, P],
+    ("keyset-page", "baseline"): [F, F, F],
+    ("keyset-page", "skill"): [P, X, F],
+    ("retry-client", "baseline"): [P, P, P],
+    ("retry-client", "skill"): [P, P, P],
+}
+
+
+@pytest.fixture
+def run_dir(tmp_path: Path) -> Path:
+    return make_run(tmp_path / "run-a", STANDARD, reads=["SKILL.md", "references/caching.md"])
+
+
+Cli = Callable[..., int]
+
+
+@pytest.fixture
+def skill_eval(monkeypatch: pytest.MonkeyPatch) -> Cli:
+    """`harness.cli.main`, with a parser holding just the report verbs."""
+
+    def parser() -> argparse.ArgumentParser:
+        built = argparse.ArgumentParser(prog="skill-eval")
+        report_cmd.register(built.add_subparsers(dest="command", required=True))
+        return built
+
+    monkeypatch.setattr(cli, "build_parser", parser)
+
+    def run(*argv: str | Path) -> int:
+        return cli.main([str(a) for a in argv])
+
+    return run
+
+
+# --- aggregation ----------------------------------------------------------------------------
+
+
+def test_infra_errors_are_counted_apart_and_left_out_of_rates(run_dir: Path) -> None:
+    report = build_report(load_runs([run_dir]))
+    baseline, skill = report.groups
+    assert (baseline.trials, baseline.infra_errors) == (12, 0)
+    assert (skill.trials, skill.infra_errors) == (12, 1)
+    # skill: cached 2/3, money 3/3, keyset 1/2 (one infra), retry 3/3 -> 9 of 11 valid
+    assert (skill.resolved.successes, skill.resolved.trials) == (9, 11)
+    assert (baseline.resolved.successes, baseline.resolved.trials) == (5, 12)
+    assert skill.checks["tests"].trials == 11
+    assert skill.cost_per_trial == pytest.approx(0.14)
+    assert skill.cost_per_resolved == pytest.approx(0.14 * 11 / 9)
+    assert skill.tokens is not None
+    assert skill.tokens.cache_read == 50_000
+    assert report.infra[0][1].spec.task_id == "keyset-page"
+
+
+def test_pass_at_k_and_pass_hat_k_average_over_tasks_with_enough_epochs(run_dir: Path) -> None:
+    skill = build_report(load_runs([run_dir])).groups[1]
+    # k=1: mean of 2/3, 3/3, 1/2, 3/3 = 0.791667
+    assert skill.pass_at[1] == pytest.approx((2 / 3 + 1 + 1 / 2 + 1) / 4)
+    # k=3 leaves out keyset-page (2 valid trials): pass@3 = 1, 1, 1; pass^3 = 0, 1, 1
+    assert skill.pass_at[3] == pytest.approx(1.0)
+    assert skill.pass_hat[3] == pytest.approx(2 / 3)
+    # k=2: pass^2 = C(2,2)/C(3,2)=1/3, 1, C(1,2)/C(2,2)=0, 1 -> 7/12
+    assert skill.pass_hat[2] == pytest.approx((1 / 3 + 1 + 0 + 1) / 4)
+
+
+def test_reads_of_skill_md_and_each_reference(run_dir: Path) -> None:
+    baseline, skill = build_report(load_runs([run_dir])).groups
+    assert skill.skill_md_reads.value == 1.0
+    assert skill.reference_reads["references/caching.md"].value == 1.0
+    assert baseline.skill_md_reads.successes == 0
+
+
+def test_paired_uplift_and_mcnemar_on_matched_trials(run_dir: Path) -> None:
+    (c,) = build_report(load_runs([run_dir])).comparisons
+    diffs = {d.task_id: d.diff for d in c.tasks}
+    # cached 2/3 - 0, money 1 - 2/3, keyset 1/2 - 0 (infra trial left out), retry 1 - 1
+    assert diffs == pytest.approx(
+        {"cached-read": 2 / 3, "money-type": 1 / 3, "keyset-page": 1 / 2, "retry-client": 0.0}
+    )
+    assert c.uplift == pytest.approx(0.375)
+    assert c.uplift_ci is not None
+    assert c.uplift_ci[0] < 0.375 < c.uplift_ci[1]
+    # 12 (task, epoch) pairs less the infra one; only the skill arm resolved cached e0, e1,
+    # money e1 and keyset e0: b=0, c=4 -> p = 2 * C(4,0) / 2^4 = 0.125
+    assert (c.pairs, c.baseline_only, c.treatment_only) == (11, 0, 4)
+    assert c.p_value == pytest.approx(0.125)
+
+
+def test_two_runs_compare_one_arm_across_runs(run_dir: Path, tmp_path: Path) -> None:
+    worse: RunSpec = {key: [F, F, F] for key in STANDARD if key[1] == "skill"}
+    run_b = make_run(tmp_path / "run-b", worse, run_id="run-b")
+    report = build_report(
+        load_runs([run_dir, run_b]),
+        Selector("skill", run="run-a"),
+        Selector("skill", run=str(run_b)),
+    )
+    (c,) = report.comparisons
+    assert (c.baseline.run, c.treatment.run) == ("run-a", "run-b")
+    assert c.uplift == pytest.approx(-(2 / 3 + 1 + 1 / 2 + 1) / 4)
+    assert report.label(c.treatment) == "run-b / skill"
+
+
+def test_two_models_in_one_run_are_compared_model_against_model(tmp_path: Path) -> None:
+    run = make_run(tmp_path / "run", STANDARD, models=("model-a", "model-b"))
+    runs = load_runs([run])
+    per_model = build_report(runs)
+    assert [(c.baseline.model, c.treatment.model) for c in per_model.comparisons] == [
+        ("model-a", "model-a"),
+        ("model-b", "model-b"),
+    ]
+    (c,) = build_report(
+        runs, Selector("skill", "model-a"), Selector("skill", "model-b")
+    ).comparisons
+    assert (c.uplift, c.pairs) == (0.0, 11)
+
+
+def test_the_same_run_twice_gets_distinct_labels(run_dir: Path) -> None:
+    assert [r.label for r in load_runs([run_dir, run_dir])] == ["run-a", "run-a#2"]
+
+
+# --- renderers --------------------------------------------------------------------------------
+
+
+def test_markdown_leads_with_infra_warning_and_answers_the_question(run_dir: Path) -> None:
+    text = render_markdown(build_report(load_runs([run_dir])))
+    assert text.index("Infrastructure failures") < text.index("## Does the skill help?")
+    assert "1 of 24 trials failed for infrastructure reasons" in text
+    assert "| baseline → skill | 4 | +37.5 pp [" in text
+    assert "| 0 / 4 | 0.125 |" in text
+    assert "| skill | 12 | 1 | 82% (9/11) |" in text
+    assert "| `keyset-page` | ❌❌❌ | ✅⚠❌ |" in text
+    assert "`references/caching.md`" in text
+
+
+def test_html_is_self_contained_with_matrix_svg_and_escaped_trial_details(run_dir: Path) -> None:
+    report = build_report(load_runs([run_dir]))
+    page = render_html(report)
+    assert page.count("<svg") == 3  # uplift, resolved rate, cost scatter
+    assert 'id="matrix"' in page
+    for records in report.cells.values():
+        for r in records:
+            assert page.count(f'href="#t-run-a-{r.key}"') >= 1
+            assert f'id="t-run-a-{r.key}"' in page
+    assert "keyset-page: Add `minisvc.domain.pricing.discounted" in page  # the task's prompt
+    assert "<summary>tool call: read_file</summary>" in page
+    assert "SECRET_TOOL_OUTPUT" in page
+    assert "AssertionError: assert &#39;stale&#39; == &#39;fresh&#39;" in page
+    assert "minisvc.domain.pricing -&gt; sqlalchemy (l.3)" in page
+    assert "+new = &#39;&lt;script&gt;&#39;" in page
+    assert "Fix it &lt;please&gt;" in page
+    assert "<script" not in page
+    assert "<link" not in page
+    assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "Infrastructure failures" in page
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+def test_report_prints_terminal_tables(
+    run_dir: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert skill_eval("report", run_dir) == 0
+    out = capsys.readouterr().out
+    assert "infrastructure failures" in out
+    assert "+37.5 pp" in out
+    assert "p=0.125" in out
+
+
+@pytest.mark.parametrize(
+    ("gate", "code"),
+    [
+        (["--fail-under", "0.9"], 1),  # skill resolved 9/11 = 82%
+        (["--fail-under", "0.8"], 0),
+        (["--min-uplift", "40"], 1),  # mean uplift +37.5 pp
+        (["--min-uplift", "30"], 0),
+        (["--fail-under", "0.5", "--min-uplift", "37.5"], 0),
+    ],
+)
+def test_gates_set_the_exit_code(
+    run_dir: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str], gate: list[str], code: int
+) -> None:
+    assert skill_eval("report", run_dir, "--format", "markdown", *gate) == code
+    assert ("gate failed" in capsys.readouterr().out) == bool(code)
+
+
+def test_gate_on_a_missing_arm_is_a_user_error(
+    run_dir: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert skill_eval("report", run_dir, "--treatment-arm", "inline", "--min-uplift", "1") == 2
+    assert "nothing to compare" in capsys.readouterr().err
+
+
+def test_bad_run_dir_is_a_one_line_error(
+    tmp_path: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert skill_eval("report", tmp_path / "nope") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "not a run directory" in err
+
+
+def test_out_is_written_atomically_and_never_over_a_directory(
+    run_dir: Path, tmp_path: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "reports" / "report.html"
+    assert skill_eval("report", run_dir, "--format", "html", "--out", out) == 0
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # no temporary left
+    assert out.stat().st_mode & 0o044  # readable by others, unlike a mkstemp file
+    assert skill_eval("report", run_dir, "--out", tmp_path / "reports") == 2
+    assert "is a directory" in capsys.readouterr().err
+    text_out = tmp_path / "report.txt"
+    assert skill_eval("report", run_dir, "--out", text_out) == 0
+    assert "\x1b[" not in text_out.read_text()
+    assert "baseline → skill" in text_out.read_text()
+
+
+# --- failures digest ---------------------------------------------------------------------------
+
+FAILING: RunSpec = {
+    ("cached-read", "skill"): [F, F, P],
+    ("cached-read", "baseline"): [F],
+    ("keyset-page", "skill"): [F, P, P],
+    ("keyset-page", "baseline"): [F, F, F],
+    ("money-type", "skill"): [P],
+    ("money-type", "baseline"): [F],
+    ("retry-client", "skill"): [F, X],
+    ("retry-client", "baseline"): [P],
+}
+LONG_DIFF = "".join(f"+line {i}\n" for i in range(50))
+
+
+@pytest.fixture
+def failing_run(tmp_path: Path) -> Path:
+    reads = ["SKILL.md", "references/caching.md"]
+    return make_run(tmp_path / "failing", FAILING, reads=reads, diff=LONG_DIFF)
+
+
+def test_failures_are_grouped_by_reference_and_ranked(failing_run: Path) -> None:
+    (run,) = load_runs([failing_run])
+    ranked = rank_sections(collect_sections(run))
+    # caching: cached-read skill x2 + baseline x1, retry-client skill x1 -> 3 with skill, 4 in all
+    # api/database (keyset): skill x1 + baseline x3; ports (retry): skill x1; money: baseline x1
+    assert [(s.reference, s.with_skill, len(s.failures)) for s in ranked] == [
+        ("caching.md#invalidation", 3, 4),
+        ("api-design.md#pagination", 1, 4),
+        ("database-patterns.md#keyset-pagination", 1, 4),
+        ("architecture-patterns.md#ports", 1, 1),
+        ("domain-driven-design.md#money", 0, 1),
+    ]
+    assert ranked[0].read_and_failed == 3
+    assert ranked[1].read_and_failed == 0
+
+
+def test_failures_digest_shows_the_evidence(failing_run: Path) -> None:
+    (run,) = load_runs([failing_run])
+    text = failures_digest(run)
+    assert "1 trial(s) failed for infrastructure reasons" in text
+    assert "9 failing trial(s) of 14 scored, on 4 task(s)" in text
+    caching = text[text.index("## `caching.md#invalidation`") : text.index("## `api-design.md")]
+    assert caching.count("### `") == 4
+    assert "yes, opened `references/caching.md`" in caching
+    assert "n/a (baseline: no skill)" in caching
+    assert "**tests** failed: tests failed" in caching
+    assert "AssertionError: assert 'stale' == 'fresh'" in caching
+    assert "minisvc.domain.pricing -> sqlalchemy (l.3)" in caching
+    assert "Diff (first 30 of 50 lines):" in caching
+    assert "+line 29\n... (20 more lines)" in caching
+    assert "+line 30" not in caching
+    api = text[text.index("## `api-design.md") : text.index("## `database-patterns")]
+    assert "**no**, never opened `references/api-design.md`" in api
+    ranking = text[text.index("## Sections most worth improving") :]
+    assert ranking.index("caching.md#invalidation") < ranking.index("domain-driven-design.md")
+    assert "| 1 | `caching.md#invalidation` | 3 | 4 | 3 | 2 |" in ranking
+
+
+class _FakeMessagesAPI(BaseHTTPRequestHandler):
+    """A scripted Messages API: records each request and answers with one text block."""
+
+    requests: ClassVar[list[tuple[str, dict[str, str], dict[str, Any]]]] = []
+    reply: ClassVar[str] = ""
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        type(self).requests.append((self.path, headers, body))
+        payload = json.dumps(
+            {
+                "id": "msg_fake",
+                "type": "message",
+                "role": "assistant",
+                "model": body["model"],
+                "content": [{"type": "text", "text": type(self).reply}],
+                "stop_reason": "end_turn",
+                "stop_sequence": None,
+                "usage": {"input_tokens": 100, "output_tokens": 50},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def messages_api() -> Iterator[str]:
+    _FakeMessagesAPI.requests = []
+    server = HTTPServer(("127.0.0.1", 0), _FakeMessagesAPI)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+PATCH = (
+    "--- a/references/caching.md\n+++ b/references/caching.md\n@@ -1,3 +1,4 @@\n"
+    " ## Invalidation\n \n+Delete the key after the commit, never before.\n"
+    " Invalidate on every write.\n"
+)
+
+
+def test_propose_drafts_a_patch_through_the_messages_api(
+    failing_run: Path,
+    tmp_path: Path,
+    messages_api: str,
+    skill_eval: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pack = tmp_path / "pack"
+    (pack / "skill").mkdir(parents=True)
+    (pack / "skill" / "SKILL.md").write_text("# Skill\n")
+    (pack / "references").mkdir()
+    (pack / "references" / "caching.md").write_text(
+        "# Caching\n\n## Invalidation\n\nInvalidate on every write.\n\n## Serialisation\n\nJSON.\n"
+    )
+    _FakeMessagesAPI.reply = f"Say when to invalidate.\n\n```diff\n{PATCH}```\n"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", messages_api)
+    patch = tmp_path / "proposal.patch"
+    digest = tmp_path / "digest.md"
+    argv = ["failures", failing_run, "--out", digest, "--propose", "--model", "claude-fake"]
+    code = skill_eval(*argv, "--sections", "1", "--root", pack, "--patch", patch)
+    assert code == 0
+    assert patch.read_text() == PATCH
+    assert digest.read_text().startswith("# What went wrong")
+    assert "nothing was applied" in capsys.readouterr().out
+    ((path, headers, body),) = _FakeMessagesAPI.requests
+    assert path == "/v1/messages"
+    credential = headers.get("x-api-key") or headers.get("authorization", "")
+    assert credential.endswith("test-key")  # ANTHROPIC_API_KEY, however this SDK sends it
+    assert body["model"] == "claude-fake"
+    prompt = body["messages"][0]["content"]
+    assert "## Invalidation\n\nInvalidate on every write." in prompt
+    assert "## Serialisation" not in prompt  # only the cited section
+    assert "AssertionError: assert 'stale' == 'fresh'" in prompt
+    assert (pack / "references" / "caching.md").read_text().count("Delete the key") == 0
+
+
+def test_propose_without_credentials_is_a_one_line_error(
+    failing_run: Path,
+    tmp_path: Path,
+    skill_eval: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("ANTHROPIC_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no profile on disk either
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+    argv = ["failures", failing_run, "--out", tmp_path / "d.md", "--propose", "--model", "m"]
+    root = Path(__file__).parents[1]
+    assert skill_eval(*argv, "--sections", "1", "--root", root) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "ANTHROPIC_API_KEY" in err
+
+
+def test_propose_needs_a_model(
+    failing_run: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert skill_eval("failures", failing_run, "--propose") == 2
+    assert "--propose needs --model" in capsys.readouterr().err
+
+
+# --- the page in a real browser ----------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"
+)
+def test_html_renders_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
+    report = build_report(load_runs([run_dir]))
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report))
+    shot = tmp_path / "report.png"
+    first = report.cells[("cached-read", report.groups[1].key)][0]
+    subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1240,2400",
+            f"--screenshot={shot}",
+            f"{page.as_uri()}#t-run-a-{first.key}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert len(data) > 50_000  # a blank page of this size compresses to a few kB
+
+
+def test_long_transcripts_are_clipped_to_a_budget() -> None:
+    big = {"type": "tool_result", "tool_use_id": "t", "content": "x" * 10_000}
+    messages: list[dict[str, Any]] = [{"role": "user", "content": [big]} for _ in range(40)]
+    entries = transcript_entries(messages, budget=20_000)
+    assert all(len(e.body) < 4_100 for e in entries)
+    assert entries[-1].title == "transcript clipped"
+    assert entries[-1].body.startswith(f"{40 - len(entries) + 1} more entries")
