@@ -1,0 +1,42 @@
+"""Domain events: facts raised by aggregates, published after the transaction commits."""
+
+from dataclasses import dataclass
+
+from ordersvc.domain.money import Money
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """Base class of every event."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPlaced(DomainEvent):
+    order_id: int
+    customer_id: int
+    total: Money
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPaid(DomainEvent):
+    order_id: int
+    payment_reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCancelled(DomainEvent):
+    order_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class StockReserved(DomainEvent):
+    product_id: int
+    order_id: int
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class StockReleased(DomainEvent):
+    product_id: int
+    order_id: int
+    quantity: int

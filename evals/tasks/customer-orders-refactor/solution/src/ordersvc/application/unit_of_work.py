@@ -1,0 +1,83 @@
+"""The unit of work: one transaction, its repositories, and event publication after commit."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from ordersvc.application.ports import (
+    CustomerRepository,
+    EventPublisher,
+    OrderHistory,
+    OrderRepository,
+    ProductRepository,
+    StockRepository,
+    TracksAggregates,
+)
+from ordersvc.domain.events import DomainEvent
+
+
+class AbstractUnitOfWork(abc.ABC):
+    """`async with uow:` ... `await uow.commit()`; leaving without a commit rolls back.
+
+    After a successful commit the events raised by every aggregate the repositories have seen
+    are published through the EventPublisher port, so handlers never see uncommitted state.
+    """
+
+    customers: CustomerRepository
+    products: ProductRepository
+    stock: StockRepository
+    orders: OrderRepository
+    order_history: OrderHistory
+
+    def __init__(self, publisher: EventPublisher) -> None:
+        self._publisher = publisher
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        self._committed = False
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            await self.rollback()
+
+    async def commit(self) -> None:
+        await self._commit()
+        self._committed = True
+        events = self._collect_events()
+        if events:
+            await self._publisher.publish(events)
+
+    async def rollback(self) -> None:
+        await self._rollback()
+
+    def _collect_events(self) -> list[DomainEvent]:
+        repositories: tuple[TracksAggregates, ...] = (
+            self.customers,
+            self.products,
+            self.stock,
+            self.orders,
+        )
+        return [
+            event
+            for repository in repositories
+            for aggregate in repository.seen
+            for event in aggregate.pull_events()
+        ]
+
+    @abc.abstractmethod
+    async def _commit(self) -> None: ...
+
+    @abc.abstractmethod
+    async def _rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], AbstractUnitOfWork]
