@@ -126,3 +126,28 @@ def validate_task(task: Task, oracle_runs: int, jobs: int = 2) -> TaskValidity:
         )
     outcome.duration_s = round(time.monotonic() - started, 2)
     return outcome
+
+
+def reference_coverage(
+    tasks: list[Task], references: Path
+) -> tuple[dict[str, list[str]], list[str]]:
+    """Which tasks exercise each reference, and the problems: dead anchors, unexercised files."""
+    from harness.skillpack.markdown import parse
+
+    anchors = {
+        path.name: parse(path.read_text(encoding="utf-8")).anchors
+        for path in sorted(references.glob("*.md"))
+    }
+    by_file: dict[str, list[str]] = {name: [] for name in anchors}
+    problems: list[str] = []
+    for task in tasks:
+        for ref in task.spec.references:
+            name, _, anchor = ref.partition("#")
+            if name not in anchors:
+                problems.append(f"{task.id}: task.yaml references {ref}: no such reference file")
+            elif anchor not in anchors[name]:
+                problems.append(f"{task.id}: task.yaml references {ref}: no such section")
+            elif task.id not in by_file[name]:
+                by_file[name].append(task.id)
+    problems += [f"{name}: no task exercises it" for name, ids in by_file.items() if not ids]
+    return by_file, problems

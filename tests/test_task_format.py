@@ -84,3 +84,23 @@ def test_paths_must_stay_inside_the_repository(suite: Path) -> None:
     edit_yaml(suite, "time_limits:", "setup_delete: ['../../etc/passwd']\ntime_limits:")
     with pytest.raises(HarnessError, match="field 'setup_delete'"):
         load_task("add-discount", suite)
+
+
+def test_reference_coverage_finds_dead_anchors_and_unexercised_references(
+    suite: Path, tmp_path: Path
+) -> None:
+    from harness.validity import reference_coverage
+
+    refs = tmp_path / "references"
+    refs.mkdir()
+    (refs / "domain-driven-design.md").write_text("# DDD\n\n## Money\n")
+    (refs / "caching.md").write_text("# Caching\n\n## Invalidation\n")
+    tasks = load_suite(suite=suite)
+    by_file, problems = reference_coverage(tasks, refs)
+    assert by_file == {"caching.md": [], "domain-driven-design.md": ["add-discount"]}
+    assert problems == ["caching.md: no task exercises it"]
+    (refs / "domain-driven-design.md").write_text("# DDD\n\n## Value objects\n")
+    _, problems = reference_coverage(tasks, refs)
+    assert "add-discount: task.yaml references domain-driven-design.md#money: no such section" in (
+        problems
+    )

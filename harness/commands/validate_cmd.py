@@ -85,6 +85,14 @@ def run_validate(args: argparse.Namespace) -> int:
     else:
         print_matrix(results, console)
     invalid = [r.task_id for r in results if not r.valid]
+    if not args.tasks:  # the whole suite: every reference exercised, every anchor alive
+        from harness.paths import REPO_ROOT
+        from harness.validity import reference_coverage
+
+        _, problems = reference_coverage(suite, REPO_ROOT / "references")
+        for problem in problems:
+            console.print(f"coverage: {problem}", markup=False)
+        invalid += ["coverage"] if problems else []
     console.print(
         f"{len(results) - len(invalid)}/{len(results)} tasks valid"
         f" in {time.monotonic() - started:.0f} s",
