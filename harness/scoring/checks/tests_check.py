@@ -90,8 +90,8 @@ class TestsCheck:
         if findings:
             problems.append(
                 f"{len(findings)} test(s) did not pass"
-                f" ({counts_h['hidden_passed']}/{len(expected_hidden)} hidden and"
-                f" {counts_v['visible_passed']}/{len(expected_visible)} visible passed)"
+                f" ({counts_h['hidden_passed']}/{sum(counts_h.values())} hidden and"
+                f" {counts_v['visible_passed']}/{sum(counts_v.values())} visible passed)"
             )
         if problems:
             findings.append(Finding(code="output", message=run.output_tail[-1500:]))

@@ -1,0 +1,117 @@
+"""The composition root: the only module that knows every layer. No import-time state."""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from ordersvc.application.catalog import (
+    AddStock,
+    ChangeProductPrice,
+    CreateProduct,
+    GetProduct,
+    GetStock,
+    ListProducts,
+)
+from ordersvc.application.customers import GetCustomer, RegisterCustomer
+from ordersvc.application.orders import CancelOrder, GetOrder, PlaceOrder
+from ordersvc.application.payments import PaymentsNotConfigured, PayOrder
+from ordersvc.application.ports import Cache, EventPublisher, PaymentGateway
+from ordersvc.application.unit_of_work import UnitOfWorkFactory
+from ordersvc.application.use_cases import UseCases
+from ordersvc.config import Settings
+from ordersvc.infrastructure.cache import InMemoryCache
+from ordersvc.infrastructure.database import create_engine, create_schema, create_session_factory
+from ordersvc.infrastructure.event_bus import InProcessEventBus
+from ordersvc.infrastructure.payments import CircuitBreaker, HttpPaymentGateway
+from ordersvc.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
+from ordersvc.presentation.api import build_api
+
+
+def build_use_cases(
+    uow_factory: UnitOfWorkFactory,
+    cache: Cache,
+    publisher: EventPublisher,
+    payments: PaymentGateway | None = None,
+) -> UseCases:
+    """Wire every use case to its ports.
+
+    `uow_factory` returns a fresh unit of work per call (already bound to the publisher that
+    delivers domain events after commit). `cache` and `publisher` are here for use cases that
+    need them directly; none of the current ones does. Without `payments`, paying fails with
+    PaymentUnavailable.
+    """
+    return UseCases(
+        register_customer=RegisterCustomer(uow_factory),
+        get_customer=GetCustomer(uow_factory),
+        create_product=CreateProduct(uow_factory),
+        get_product=GetProduct(uow_factory),
+        list_products=ListProducts(uow_factory),
+        change_product_price=ChangeProductPrice(uow_factory),
+        add_stock=AddStock(uow_factory),
+        get_stock=GetStock(uow_factory),
+        place_order=PlaceOrder(uow_factory),
+        get_order=GetOrder(uow_factory),
+        cancel_order=CancelOrder(uow_factory),
+        pay_order=PayOrder(uow_factory, payments or PaymentsNotConfigured()),
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    payments_transport: httpx.AsyncBaseTransport | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> FastAPI:
+    """Application factory: `uvicorn --factory ordersvc.main:create_app`.
+
+    `payments_transport`, `sleep` and `clock` let tests replace the network and time.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logging.getLogger("ordersvc").setLevel(settings.log_level)
+        async with AsyncExitStack() as stack:
+            engine = create_engine(settings.database_url)
+            stack.push_async_callback(engine.dispose)
+            if settings.create_schema:
+                await create_schema(engine)
+            session_factory = create_session_factory(engine)
+            event_bus = InProcessEventBus()
+            cache = InMemoryCache(default_ttl_seconds=settings.cache_ttl_seconds)
+            payments_client = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=settings.payments_base_url,
+                    timeout=httpx.Timeout(settings.payments_timeout_seconds),
+                    transport=payments_transport,
+                )
+            )
+            payments = HttpPaymentGateway(
+                payments_client,
+                CircuitBreaker(
+                    settings.payments_breaker_threshold,
+                    settings.payments_breaker_cooldown_seconds,
+                    clock,
+                ),
+                max_attempts=settings.payments_max_attempts,
+                backoff_seconds=settings.payments_backoff_seconds,
+                sleep=sleep,
+            )
+
+            def uow_factory() -> SqlAlchemyUnitOfWork:
+                return SqlAlchemyUnitOfWork(session_factory, event_bus)
+
+            app.state.event_bus = event_bus
+            app.state.cache = cache
+            app.state.use_cases = build_use_cases(uow_factory, cache, event_bus, payments)
+            yield
+
+    app = build_api(lifespan)
+    app.state.settings = settings
+    return app
