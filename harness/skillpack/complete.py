@@ -19,12 +19,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.scoring import sandbox
 from harness.skillpack.markdown import CodeBlock
 
 RUFF_RULES = "E,F,W,I,B,UP,SIM,RUF,ASYNC"
 LINE_LENGTH = 100
-_SECRET_WORDS = ("API_KEY", "APIKEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "ACCESS_KEY")
-_SECRET_PREFIXES = ("ANTHROPIC_", "OPENAI_", "AWS_", "GOOGLE_", "GEMINI_", "AZURE_", "CLAUDE_")
 _MYPY_LINE = re.compile(
     r"^(?P<file>[^:\s]+\.py):(?P<line>\d+):(?:\d+:)? (?P<kind>error): (?P<msg>.*)$"
 )
@@ -58,19 +57,6 @@ class _Extracted:
 def default_cache_dir() -> Path:
     """A mypy cache shared by every lint run, so third-party stubs are analysed once."""
     return Path(tempfile.gettempdir()) / f"skill-eval-mypy-cache-{os.getuid()}"
-
-
-def clean_env() -> dict[str, str]:
-    """The current environment without anything that looks like a key or a password."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not any(word in key.upper() for word in _SECRET_WORDS)
-        and not key.upper().startswith(_SECRET_PREFIXES)
-    }
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.pop("PYTHONSTARTUP", None)
-    return env
 
 
 def check_blocks(
@@ -183,9 +169,13 @@ def _ruff(extracted: Sequence[_Extracted], code_dir: Path, timeout: float) -> li
 
 
 def _run(item: _Extracted, timeout: float) -> list[BlockProblem]:
-    result = _execute([sys.executable, str(item.file)], item.workdir, timeout, env=clean_env())
-    if isinstance(result, str):
-        return [_whole(item, "run", result)]
+    """Run the block like scoring runs workspace code: no network, scrubbed env, timeout."""
+    done = sandbox.run([sys.executable, str(item.file)], cwd=item.workdir, timeout_s=timeout)
+    if done.timed_out:
+        return [_whole(item, "run", f"timed out after {timeout:.0f} s")]
+    result = subprocess.CompletedProcess(
+        [str(item.file)], done.returncode, stdout=done.stdout, stderr=done.stderr
+    )
     traceback_line = re.compile(rf'File "{re.escape(str(item.file))}", line (\d+)')
     warning_line = re.compile(rf"^{re.escape(str(item.file))}:(\d+): (\w+Warning): (.*)$")
     if result.returncode != 0:
