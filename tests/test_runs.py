@@ -150,7 +150,9 @@ def test_infrastructure_failures_are_recorded_apart_and_redone_on_resume(
 
 
 FAKE_CLAUDE = r'''#!{python}
-"""A stand-in for the `claude` CLI: reads the skill if installed, writes the solution."""
+"""A stand-in for the `claude` CLI: reads the skill if installed, writes the solution.
+
+It also checks that the task's hidden tests are mounted away from it."""
 import json, os, pathlib, shutil, sys
 skill = pathlib.Path(".claude/skills/python-backend-architecture/SKILL.md")
 events = [{{"type": "system", "subtype": "init"}}]
@@ -158,7 +160,9 @@ if skill.is_file():
     events.append({{"type": "assistant", "message": {{"content": [
         {{"type": "tool_use", "name": "Read", "input": {{"file_path": str(skill.resolve())}}}}]}}}})
 assert "HOME" in os.environ and "skill-eval-agent-home" in os.environ["HOME"]
-shutil.copyfile({solution!r}, "src/minisvc/domain/pricing.py")
+hidden = pathlib.Path({hidden!r})
+assert not hidden.exists() or not any(hidden.iterdir()), "hidden tests are visible"
+pathlib.Path("src/minisvc/domain/pricing.py").write_text({solution!r})
 events.append({{"type": "result", "subtype": "success", "num_turns": 3, "total_cost_usd": 0.042,
     "usage": {{"input_tokens": 10, "output_tokens": 20, "cache_read_input_tokens": 30,
                "cache_creation_input_tokens": 40}}}})
@@ -173,7 +177,10 @@ def test_command_agent_with_the_claude_code_preset(
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "claude"
-    fake.write_text(FAKE_CLAUDE.format(python=sys.executable, solution=str(SOLUTION)))
+    hidden = MINI_SUITE / "tasks" / "add-discount" / "hidden"
+    fake.write_text(
+        FAKE_CLAUDE.format(python=sys.executable, solution=SOLUTION.read_text(), hidden=str(hidden))
+    )
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     run_dir = tmp_path / "run"

@@ -3,7 +3,8 @@
 In the skill arm the skill is installed where that agent loads project skills, and removed again
 before the change is diffed and scored; in the baseline arm the harness verifies there is no trace
 of it. The agent gets a private HOME, so user-level skills cannot leak into either arm. External
-agents need their provider's API, so their commands are NOT network-isolated (the scoring is).
+agents need their provider's API, so they keep the network (the scoring has none); the benchmark's
+hidden material is still mounted away from them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from harness.agents.base import AgentRequest
 from harness.errors import HarnessError
+from harness.scoring import sandbox
 from harness.store.models import AgentResult, AgentStatus, Usage
 
 PASS_THROUGH_ENV = (
@@ -133,7 +135,10 @@ class CommandAgent:
             started = time.monotonic()
             try:
                 proc = subprocess.Popen(
-                    self.argv(request.task.spec.prompt, prompt_file, workspace),
+                    sandbox.hiding(
+                        self.argv(request.task.spec.prompt, prompt_file, workspace),
+                        request.hidden,
+                    ),
                     cwd=workspace,
                     env=env,
                     stdin=subprocess.DEVNULL,

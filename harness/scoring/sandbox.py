@@ -82,6 +82,20 @@ _HIDE_PRELUDE = (
 )
 
 
+def hiding(argv: list[str], hide: tuple[Path, ...]) -> list[str]:
+    """``argv`` in a new user + mount namespace (network kept) where ``hide`` looks empty.
+
+    For processes that need the network (external agent CLIs) but must not read the
+    benchmark's hidden material. Without unprivileged namespaces, ``argv`` is returned as is.
+    """
+    hidden = [str(p) for p in hide if p.is_dir()]
+    unshare = shutil.which("unshare")
+    if not hidden or unshare is None or not isolation()[1].network_isolated:
+        return argv
+    mount_ns = [unshare, "--user", "--map-root-user", "--mount"]
+    return [*mount_ns, "/bin/sh", "-c", _HIDE_PRELUDE, "sh", *hidden, "--", *argv]
+
+
 def run(
     argv: list[str],
     cwd: Path,
