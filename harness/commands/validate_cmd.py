@@ -34,16 +34,22 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
     from rich.table import Table
 
     table = Table(title="Task validity")
-    for column in ("task", "start", "oracle", "nop", "negatives", "s", "valid"):
+    for column in ("task", "start", "oracle", "nop", "negatives", "static-only", "s", "valid"):
         table.add_column(column, overflow="fold")
     for r in results:
         caught = sum(n.rejected for n in r.negatives)
+        # negatives that pass the tests and are caught only by ruff, mypy or the layers
+        static_only = sum(
+            n.failed_checks == [n.rejected_by] and n.rejected_by in ("ruff", "mypy", "layers")
+            for n in r.negatives
+        )
         table.add_row(
             r.task_id,
             _mark(not r.start_problems),
             f"{sum(r.oracle)}/{len(r.oracle)}",
             _mark(r.nop_rejected),
             f"{caught}/{len(r.negatives)}",
+            str(static_only),
             f"{r.duration_s:.0f}",
             "yes" if r.valid else "NO",
         )
