@@ -98,10 +98,11 @@ def run_validate(args: argparse.Namespace) -> int:
         _, problems = reference_coverage(suite, REPO_ROOT / "references")
         for problem in problems:
             console.print(f"coverage: {problem}", markup=False)
-        invalid += ["coverage"] if problems else []
+    else:
+        problems = []
     console.print(
         f"{len(results) - len(invalid)}/{len(results)} tasks valid"
         f" in {time.monotonic() - started:.0f} s",
         markup=False,
     )
-    return 1 if invalid or not results else 0
+    return 1 if invalid or problems or not results else 0
