@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -83,7 +84,8 @@ def run_validate(args: argparse.Namespace) -> int:
         raise SystemExit("skill-eval: error: --jobs must be at least 1")
     suite = load_suite(args.tasks or None)
     started = time.monotonic()
-    console = Console(stderr=args.json)
+    # a log file or CI job is not 80 columns wide: do not fold task ids there
+    console = Console(stderr=args.json, width=None if sys.stdout.isatty() else 140)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs // 2)) as pool:
         results = list(pool.map(lambda t: validate_task(t, args.oracle_runs, jobs=2), suite))
     if args.json:
