@@ -95,7 +95,7 @@ def test_a_multi_turn_tool_session_solves_the_task(mini_task: Task, tmp_path: Pa
     expected = (1500 * 3 + 200 * 15 + 900 * 3.75 + 1900 * 0.30) / 1e6
     assert result.usage.cost_usd == pytest.approx(expected)
     tests_output = last_tool_results(api.requests[3])[0]["content"]
-    assert "6 passed" in tests_output or "passed" in tests_output
+    assert "2 passed" in tests_output  # the mini fixture's two visible tests
     assert score(mini_task, workspace).resolved
 
 
@@ -113,7 +113,7 @@ def test_requests_carry_tools_and_cache_breakpoints(mini_task: Task, tmp_path: P
         if isinstance(block, dict) and "cache_control" in block
     ]
     assert len(marked) == 1  # only the newest block: at most 4 breakpoints allowed
-    assert second["messages"][-1]["content"][-1] is marked[0] or marked[0]["type"] == "tool_result"
+    assert "cache_control" in second["messages"][-1]["content"][-1]
     viewed = last_tool_results(second)[0]
     assert "def total(prices: list[int]) -> int:" in viewed["content"]
 

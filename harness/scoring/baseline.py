@@ -7,6 +7,7 @@ guarded by a file lock so concurrent scorers of the same task wait for one build
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import shutil
@@ -35,6 +36,7 @@ from harness.workspace.tree import copy_tree, hash_trees, iter_files
 _FORMAT = 2  # 2: mypy file cache instead of SQLite
 
 
+@functools.cache
 def tool_versions() -> dict[str, str]:
     versions = {"harness": __version__, "baseline_format": str(_FORMAT)}
     for dist in ("ruff", "mypy", "import-linter", "pytest", "pydantic", "fastapi", "sqlalchemy"):
