@@ -20,3 +20,8 @@ def cache_dir() -> Path:
         return Path(explicit).resolve()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "skill-eval"
+
+
+def scoring_root() -> Path:
+    """Scoring copies (which hold hidden tests) live here, so agents' commands can hide it."""
+    return cache_dir() / "scoring"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from harness.scoring import zygote
 from harness.task import Task, load_task
 from harness.workspace.prepare import apply_negative, apply_solution, build_start
 
@@ -14,8 +15,12 @@ MINI_SUITE = Path(__file__).parent / "data" / "suite"
 
 
 @pytest.fixture(scope="session")
-def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("skill-eval-cache")
+def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("skill-eval-cache")
+    yield root
+    with pytest.MonkeyPatch.context() as patch:  # the session's warm pytest goes with it
+        patch.setenv("SKILL_EVAL_CACHE", str(root))
+        zygote.stop(zygote.socket_path())
 
 
 @pytest.fixture(autouse=True)

@@ -75,11 +75,20 @@ def scrubbed_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, s
     return env
 
 
-# Mount an empty tmpfs over each path before the command starts (needs a mount namespace).
-_HIDE_PRELUDE = (
-    'while [ "$1" != "--" ]; do mount -t tmpfs -o size=16k tmpfs "$1" || exit 97; shift; done;'
+# Mount an empty tmpfs of "$1" bytes over "$2" for each pair before the command starts (needs
+# a mount namespace): hidden material looks empty, and the throw-away HOME lives in memory, so
+# SQLite's fsyncs in the tests under scoring do not wait on the disk.
+_MOUNT_PRELUDE = (
+    'while [ "$1" != "--" ]; do mount -t tmpfs -o "size=$1" tmpfs "$2" || exit 97; shift 2; done;'
     ' shift; exec "$@"'
 )
+_HIDDEN_SIZE = "16k"
+HOME_TMPFS_SIZE = "1g"
+
+
+def _mounting(mounts: list[tuple[str, str]], argv: list[str]) -> list[str]:
+    pairs = [arg for size, path in mounts for arg in (size, path)]
+    return ["/bin/sh", "-c", _MOUNT_PRELUDE, "sh", *pairs, "--", *argv]
 
 
 def hiding(argv: list[str], hide: tuple[Path, ...]) -> list[str]:
@@ -93,7 +102,7 @@ def hiding(argv: list[str], hide: tuple[Path, ...]) -> list[str]:
     if not hidden or unshare is None or not isolation()[1].network_isolated:
         return argv
     mount_ns = [unshare, "--user", "--map-root-user", "--mount"]
-    return [*mount_ns, "/bin/sh", "-c", _HIDE_PRELUDE, "sh", *hidden, "--", *argv]
+    return [*mount_ns, *_mounting([(_HIDDEN_SIZE, p) for p in hidden], argv)]
 
 
 def run(
@@ -106,17 +115,21 @@ def run(
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
     hide: tuple[Path, ...] = (),
 ) -> Completed:
-    """Run ``argv``; with ``hide``, those directories look empty to the command."""
+    """Run ``argv``; with ``hide``, those directories look empty to the command.
+
+    Where namespaces are allowed, HOME (also TMPDIR) is a private in-memory tmpfs.
+    """
     prefix: tuple[str, ...] = ()
-    if isolate:
-        prefix, info = isolation()
-        hidden = [str(p) for p in hide if p.is_dir()]
-        if hidden and info.network_isolated:
-            prefix = (*prefix, "--mount")
-            argv = ["/bin/sh", "-c", _HIDE_PRELUDE, "sh", *hidden, "--", *argv]
-    limiter = shutil.which("prlimit")
-    limit = (limiter, f"--as={memory_bytes}", "--") if limiter else ()
     with tempfile.TemporaryDirectory(prefix="skill-eval-home-") as home:
+        if isolate:
+            prefix, info = isolation()
+            if info.network_isolated:
+                prefix = (*prefix, "--mount")
+                mounts = [(HOME_TMPFS_SIZE, home)]
+                mounts += [(_HIDDEN_SIZE, str(p)) for p in hide if p.is_dir()]
+                argv = _mounting(mounts, argv)
+        limiter = shutil.which("prlimit")
+        limit = (limiter, f"--as={memory_bytes}", "--") if limiter else ()
         start = time.monotonic()
         proc = subprocess.Popen(
             [*prefix, *limit, *argv],

@@ -11,18 +11,13 @@ from pathlib import Path
 
 from harness import __version__
 from harness.errors import HarnessError
-from harness.paths import cache_dir
+from harness.paths import scoring_root
 from harness.scoring.baseline import ensure_baseline
 from harness.scoring.checks import Check, ScoringContext, default_checks
 from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR
 from harness.scoring.result import CheckResult, ScoreResult
 from harness.task.model import Task
 from harness.workspace.tree import copy_tree
-
-
-def scoring_root() -> Path:
-    """Scoring copies (which hold hidden tests) live here, so agents' commands can hide it."""
-    return cache_dir() / "scoring"
 
 
 def _install_hidden_tests(task: Task, workdir: Path) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from harness.agents.base import Agent, AgentRequest, Limits, SkillBundle
 from harness.agents.skill import stage
-from harness.paths import REPO_ROOT, cache_dir
-from harness.scoring.scorer import score, scoring_root
+from harness.paths import REPO_ROOT, cache_dir, scoring_root
+from harness.scoring.scorer import score
 from harness.store.models import AgentResult, TrialRecord, TrialSpec
 from harness.store.run_store import RunStore
 from harness.task.model import Task

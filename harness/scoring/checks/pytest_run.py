@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from harness.scoring import sandbox
+from harness.scoring import sandbox, zygote
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 
@@ -50,6 +50,7 @@ class PytestRun:
     returncode: int
     timed_out: bool
     duration_s: float
+    warm: bool = False  # run by a fork of the pre-imported zygote, not a fresh interpreter
     cases: list[TestCase] = field(default_factory=list)
     problem: str | None = None  # why the run cannot be trusted, if it cannot
     output_tail: str = ""
@@ -117,11 +118,7 @@ def parse_junit(path: Path, modules: set[str]) -> list[TestCase]:
 def run_pytest(root: Path, scratch: Path, paths: list[str], timeout_s: float) -> PytestRun:
     junit = scratch / f"junit-{uuid.uuid4().hex}.xml"
     junit.unlink(missing_ok=True)
-    argv = [
-        sys.executable,
-        "-I",  # no PYTHONPATH, no user site, no cwd on sys.path: start-up hooks stay out
-        "-m",
-        "pytest",
+    args = [
         "-c",
         str(root / "pyproject.toml"),
         "--rootdir",
@@ -142,10 +139,17 @@ def run_pytest(root: Path, scratch: Path, paths: list[str], timeout_s: float) ->
         "--",
         *paths,
     ]
-    done = sandbox.run(
-        argv, cwd=root, timeout_s=timeout_s, env_extra={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    )
+    env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    # The warm zygote is a ``python -I`` too; a fresh interpreter is the fallback.
+    done = zygote.run_pytest(args, cwd=root, timeout_s=timeout_s, env_extra=env)
+    warm = done is not None
+    if done is None:
+        junit.unlink(missing_ok=True)
+        # -I: no PYTHONPATH, no user site, no cwd on sys.path: start-up hooks stay out
+        argv = [sys.executable, "-I", "-m", "pytest", *args]
+        done = sandbox.run(argv, cwd=root, timeout_s=timeout_s, env_extra=env)
     run = PytestRun(
+        warm=warm,
         returncode=done.returncode,
         timed_out=done.timed_out,
         duration_s=done.duration_s,

@@ -109,5 +109,6 @@ class TestsCheck:
             counts=counts,
             findings=findings,
             duration_s=watch.elapsed,
-            isolation=isolation()[1].description,
+            isolation=isolation()[1].description
+            + ("; pytest forked from the warm zygote" if run.warm else "; pytest started fresh"),
         )
