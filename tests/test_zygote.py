@@ -62,6 +62,7 @@ def test_probe() -> None:
     print("home-tmpfs", any(" - tmpfs " in line for line in on_home))
     print("network", network)
     print("as-limit", resource.getrlimit(resource.RLIMIT_AS)[0])
+    print("zygote-visible", os.path.exists(SOCKET))
 """
 
 
@@ -69,7 +70,8 @@ def test_the_warm_run_is_sandboxed_like_a_fresh_one(
     project: Path, listener: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret")
-    (project / "test_probe.py").write_text(PROBE.replace("PORT", str(listener)))
+    probe = PROBE.replace("PORT", str(listener))
+    (project / "test_probe.py").write_text(probe.replace("SOCKET", repr(str(zygote.socket_path()))))
     args = pytest_args(project, "-s", "test_probe.py")
     done = zygote.run_pytest(args, project, 30, AUTOLOAD_OFF, memory_bytes=3 << 30)
     assert done is not None, "the zygote did not run"
@@ -80,6 +82,7 @@ def test_the_warm_run_is_sandboxed_like_a_fresh_one(
     if sandbox.isolation()[1].network_isolated:
         assert "network unreachable" in done.stdout
         assert "home-tmpfs True" in done.stdout
+        assert "zygote-visible False" in done.stdout
     else:  # the same fallback as a fresh process, and the result says so
         assert "NOT network-isolated" in sandbox.isolation()[1].description
     fresh = sandbox.run(
@@ -158,6 +161,23 @@ def test_a_dead_zygotes_socket_is_replaced(project: Path) -> None:
     done = zygote.run_pytest(pytest_args(project, "test_quick.py"), project, 30, AUTOLOAD_OFF)
     assert done is not None
     assert "1 passed" in done.stdout
+
+
+def test_a_fresh_run_cannot_reach_the_zygote_either(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert zygote.connect(zygote.socket_path()) is not None  # there is one to hide
+    monkeypatch.setenv("SKILL_EVAL_ZYGOTE", "0")
+    (project / "test_hidden.py").write_text(
+        "import os\n\n\ndef test_hidden() -> None:\n"
+        f"    assert not os.path.exists({str(zygote.socket_path())!r})\n"
+    )
+    scratch = project / "scratch"
+    scratch.mkdir()
+    run = run_pytest(project, scratch, ["test_hidden.py"], timeout_s=30)
+    assert not run.warm
+    hidden = sandbox.isolation()[1].network_isolated  # a mount namespace hides it
+    assert [c.outcome for c in run.cases] == ["passed" if hidden else "failed"]
 
 
 def test_no_sandbox_in_the_zygote_means_a_fresh_run(tmp_path: Path) -> None:

@@ -348,7 +348,8 @@ def run_pytest(
             "timeout_s": timeout_s,
             "memory_bytes": memory_bytes,
             "isolate": info.network_isolated,
-            "mounts": [(sandbox.HOME_TMPFS_SIZE, str(home))],
+            # Code under test must not ask the zygote for an unsandboxed run: hide its socket.
+            "mounts": [(sandbox.HOME_TMPFS_SIZE, str(home)), ("16k", str(path.parent))],
             "stdout": str(out),
             "stderr": str(err),
         }

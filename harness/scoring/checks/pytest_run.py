@@ -147,7 +147,8 @@ def run_pytest(root: Path, scratch: Path, paths: list[str], timeout_s: float) ->
         junit.unlink(missing_ok=True)
         # -I: no PYTHONPATH, no user site, no cwd on sys.path: start-up hooks stay out
         argv = [sys.executable, "-I", "-m", "pytest", *args]
-        done = sandbox.run(argv, cwd=root, timeout_s=timeout_s, env_extra=env)
+        hide = (zygote.socket_path().parent,)  # no run gets past its sandbox through the zygote
+        done = sandbox.run(argv, cwd=root, timeout_s=timeout_s, env_extra=env, hide=hide)
     run = PytestRun(
         warm=warm,
         returncode=done.returncode,
