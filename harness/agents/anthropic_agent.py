@@ -30,10 +30,11 @@ SYSTEM_PROMPT = """\
 You are a senior software engineer working on a Python service in a git repository at {workspace}.
 A ticket follows. Implement it completely, the way the team would merge it.
 
-Tools: `str_replace_based_edit_tool` edits files; `bash` runs a command in the repository (each
-command in a fresh shell, no network access). The environment already has what the project needs:
-python, pytest, ruff and mypy (configured in pyproject.toml). Paths are relative to the repository
-unless absolute. When the ticket is done, reply with a short summary of the change and stop.
+Tools: `str_replace_based_edit_tool` edits files; `bash` runs commands in a persistent shell that
+starts in the repository (cd and variables carry over; no network access). The environment
+already has what the project needs: python, pytest, ruff and mypy (configured in pyproject.toml).
+Paths are relative to the repository unless absolute. When the ticket is done, reply with a short
+summary of the change and stop.
 """
 
 SKILL_LISTING = """
@@ -205,6 +206,7 @@ class AnthropicAgent:
             status, detail = "infra_error", str(exc)
         finally:
             client.close()
+            tools.close()
         return AgentResult(
             status=status,
             detail=detail,

@@ -3,8 +3,9 @@
 - the text editor (Claude's ``text_editor_20250728`` schema): view, create, str_replace, insert.
   Paths must resolve (symlinks followed) inside the workspace, or inside the read-only skill
   folder for ``view``; everything else is refused and recorded.
-- bash: each command runs in the workspace, in the sandbox (no network, scrubbed environment,
-  timeout, truncated output), with the benchmark's hidden material mounted away.
+- bash: one persistent shell session per trial (``cd`` and exports carry over), in the sandbox
+  (no network, scrubbed environment, timeout, truncated output), with the benchmark's hidden
+  material mounted away; ``restart`` starts a new one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.scoring import sandbox
+from harness.agents.shell import ShellSession
 
 MAX_OUTPUT_CHARS = 12_000
 VIEW_DIR_DEPTH = 2
@@ -49,6 +50,17 @@ class ToolBox:
         self.workspace = self.workspace.resolve()
         if self.skill_dir is not None:
             self.skill_dir = self.skill_dir.resolve()
+        self._shell = ShellSession(self.workspace, hidden=self.hidden)
+
+    def close(self) -> None:
+        """End the bash session and everything it started."""
+        self._shell.close()
+
+    def __enter__(self) -> ToolBox:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     # --- paths -----------------------------------------------------------------------------
 
@@ -159,7 +171,8 @@ class ToolBox:
 
     def bash(self, args: dict[str, Any]) -> str:
         if args.get("restart"):
-            return "The shell has been restarted (each command runs in a fresh shell)."
+            self._shell.close()
+            return "The bash session has been restarted."
         command = args.get("command")
         if not isinstance(command, str) or not command.strip():
             raise ToolError("bash needs a command")
@@ -170,15 +183,15 @@ class ToolBox:
             for match in re.finditer(re.escape(str(self.skill_dir)) + r"/([\w./-]+\.md)", command):
                 if match.group(1) not in self.skill_reads:
                     self.skill_reads.append(match.group(1))
-        done = sandbox.run(
-            ["/bin/bash", "-c", command],
-            cwd=self.workspace,
-            timeout_s=self.command_timeout_s,
-            hide=self.hidden,
-        )
+        done = self._shell.run(command, timeout_s=self.command_timeout_s)
         output = done.stdout + (f"\n[stderr]\n{done.stderr}" if done.stderr.strip() else "")
         if done.timed_out:
-            return truncate(output) + f"\n[command timed out after {self.command_timeout_s:.0f} s]"
-        if done.returncode != 0:
-            return truncate(output) + f"\n[exit code {done.returncode}]"
+            return (
+                truncate(output) + f"\n[command timed out after {self.command_timeout_s:.0f} s;"
+                " the bash session was restarted: cd and variables are reset]"
+            )
+        if done.shell_ended:
+            return truncate(output) + "\n[the shell exited; the next command starts a new one]"
+        if done.exit_code != 0:
+            return truncate(output) + f"\n[exit code {done.exit_code}]"
         return truncate(output) or "(no output)"

@@ -105,6 +105,32 @@ def hiding(argv: list[str], hide: tuple[Path, ...]) -> list[str]:
     return [*mount_ns, *_mounting([(_HIDDEN_SIZE, p) for p in hidden], argv)]
 
 
+def wrap(
+    argv: list[str],
+    home: Path,
+    *,
+    hide: tuple[Path, ...] = (),
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+    isolate: bool = True,
+) -> list[str]:
+    """``argv`` behind the sandbox's prefix: namespaces, tmpfs mounts, the memory limit.
+
+    ``home`` becomes a tmpfs and each directory in ``hide`` an empty one, where the kernel
+    allows namespaces. Pair it with :func:`scrubbed_env` for the environment.
+    """
+    prefix: tuple[str, ...] = ()
+    if isolate:
+        prefix, info = isolation()
+        if info.network_isolated:
+            prefix = (*prefix, "--mount")
+            mounts = [(HOME_TMPFS_SIZE, str(home))]
+            mounts += [(_HIDDEN_SIZE, str(p)) for p in hide if p.is_dir()]
+            argv = _mounting(mounts, argv)
+    limiter = shutil.which("prlimit")
+    limit = (limiter, f"--as={memory_bytes}", "--") if limiter else ()
+    return [*prefix, *limit, *argv]
+
+
 def run(
     argv: list[str],
     cwd: Path,
@@ -119,20 +145,11 @@ def run(
 
     Where namespaces are allowed, HOME (also TMPDIR) is a private in-memory tmpfs.
     """
-    prefix: tuple[str, ...] = ()
     with tempfile.TemporaryDirectory(prefix="skill-eval-home-") as home:
-        if isolate:
-            prefix, info = isolation()
-            if info.network_isolated:
-                prefix = (*prefix, "--mount")
-                mounts = [(HOME_TMPFS_SIZE, home)]
-                mounts += [(_HIDDEN_SIZE, str(p)) for p in hide if p.is_dir()]
-                argv = _mounting(mounts, argv)
-        limiter = shutil.which("prlimit")
-        limit = (limiter, f"--as={memory_bytes}", "--") if limiter else ()
+        full = wrap(argv, Path(home), hide=hide, memory_bytes=memory_bytes, isolate=isolate)
         start = time.monotonic()
         proc = subprocess.Popen(
-            [*prefix, *limit, *argv],
+            full,
             cwd=cwd,
             env=scrubbed_env(Path(home), env_extra),
             stdin=subprocess.DEVNULL,
