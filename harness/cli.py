@@ -15,6 +15,10 @@ from harness.errors import HarnessError
 
 Handler = Callable[[argparse.Namespace], int]
 
+# Commands that score many trials in one process: the warm pytest zygote they start goes with
+# them, so CI leaves nothing running. `score` leaves its zygote up for the next call.
+BATCH_COMMANDS = frozenset({"validate", "run", "eval"})
+
 
 def build_parser() -> argparse.ArgumentParser:
     from harness.commands import (
@@ -50,6 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("skill-eval: interrupted", file=sys.stderr)
         return 130
+    finally:
+        if args.command in BATCH_COMMANDS:
+            from harness.scoring import zygote
+
+            zygote.stop_started()
 
 
 if __name__ == "__main__":

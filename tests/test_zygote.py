@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from harness import cli
 from harness.scoring import sandbox, zygote
 from harness.scoring.checks.pytest_run import run_pytest
 from harness.scoring.result import ScoreResult
@@ -249,3 +252,35 @@ def test_the_zygote_holds_no_secret_of_its_starter(monkeypatch: pytest.MonkeyPat
         environ = _read(proc / "environ")
         assert b"sk-ant" not in environ
     assert os.environ["ANTHROPIC_API_KEY"] == "sk-ant-secret"
+
+
+@pytest.fixture
+def short_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A new cache with no zygote yet, at a path short enough for a Unix socket."""
+    root = Path(tempfile.mkdtemp(prefix="se-"))
+    monkeypatch.setenv("SKILL_EVAL_CACHE", str(root))
+    yield root
+    zygote.stop(zygote.socket_path())
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_batch_commands_stop_the_zygote_they_started(short_cache: Path) -> None:
+    path = zygote.socket_path()
+    assert path.is_relative_to(short_cache)
+    assert zygote.connect(path) is not None
+    assert path.exists()
+    assert cli.main(["validate", "no-such-task"]) == 2
+    deadline = time.monotonic() + 10
+    while path.exists():
+        assert time.monotonic() < deadline, "validate left its zygote running"
+        time.sleep(0.05)
+
+
+def test_score_leaves_the_zygote_warm_for_the_next_call(
+    mini_task: Task, make_workspace: WorkspaceFactory
+) -> None:
+    workspace = make_workspace("solution")
+    assert cli.main(["score", mini_task.id, str(workspace)]) == 0
+    ident = zygote.socket_path().stat().st_ino
+    assert cli.main(["score", mini_task.id, str(workspace)]) == 0
+    assert zygote.socket_path().stat().st_ino == ident

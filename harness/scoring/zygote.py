@@ -275,6 +275,9 @@ def socket_path() -> Path:
     return scoring_root() / "zygote" / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.sock"
 
 
+_STARTED: set[Path] = set()  # zygotes this process started
+
+
 def _zygote_env() -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
     return {"PATH": f"{bin_dir}:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
@@ -315,7 +318,10 @@ def connect(path: Path, start_timeout_s: float = 20.0) -> socket.socket | None:
                 check=False,
                 timeout=start_timeout_s,
             )
-        return _connect(path) if launched.returncode == 0 else None
+        if launched.returncode != 0:
+            return None
+        _STARTED.add(path)
+        return _connect(path)
 
 
 def run_pytest(
@@ -372,6 +378,12 @@ def stop(path: Path) -> None:
     if conn is not None:
         with conn:
             conn.sendall(b'{"op": "stop"}\n')
+
+
+def stop_started() -> None:
+    """Stop the zygotes this process started (batch commands call it when they finish)."""
+    while _STARTED:
+        stop(_STARTED.pop())
 
 
 def main() -> None:
