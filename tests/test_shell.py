@@ -38,7 +38,7 @@ def gone(pid: int, within_s: float = 10) -> bool:
 
 
 def test_directory_variables_and_functions_carry_over(shell: ShellSession) -> None:
-    shell.run("cd src && export GREETING=hello && shout() { echo \"$1!\"; }", 10)
+    shell.run('cd src && export GREETING=hello && shout() { echo "$1!"; }', 10)
     done = shell.run('pwd; echo "$GREETING"; shout hey', 10)
     assert done.stdout.splitlines() == [str(shell.cwd / "src"), "hello", "hey!"]
     assert done.exit_code == 0
@@ -121,7 +121,7 @@ def test_the_session_is_sandboxed(
             listing = session.run(f"ls -A {hidden}", 10).stdout
             probe = session.run(
                 "python3 -c \"import socket; socket.create_connection(('127.0.0.1', "
-                f"{port}), 2)\" 2>/dev/null && echo reachable || echo unreachable",
+                f'{port}), 2)" 2>/dev/null && echo reachable || echo unreachable',
                 10,
             ).stdout
     assert "sk-ant" not in env

@@ -30,6 +30,7 @@ CHECK_ORDER: tuple[CheckName, ...] = (
     "layers",
     "tests",
     "suppressions",
+    "interference",
     "mutation",
 )
 SKILL_FILE = "SKILL.md"

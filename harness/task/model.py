@@ -19,7 +19,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-CheckName = Literal["tamper", "ruff", "mypy", "layers", "tests", "suppressions", "mutation"]
+CheckName = Literal[
+    "tamper", "ruff", "mypy", "layers", "tests", "suppressions", "interference", "mutation"
+]
 FailingCheck = Literal["ruff", "mypy", "layers", "tests", "mutation"]
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

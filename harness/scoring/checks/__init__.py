@@ -1,6 +1,7 @@
 """The scoring checks, each a plug-in implementing :class:`harness.scoring.checks.base.Check`."""
 
 from harness.scoring.checks.base import Baseline, Check, ScoringContext
+from harness.scoring.checks.interference import InterferenceCheck
 from harness.scoring.checks.mutation import MutationCheck
 from harness.scoring.checks.static import LayersCheck, MypyCheck, RuffCheck
 from harness.scoring.checks.suppressions import SuppressionsCheck
@@ -16,6 +17,7 @@ def default_checks() -> list[Check]:
         LayersCheck(),
         TestsCheck(),
         SuppressionsCheck(),
+        InterferenceCheck(),
         MutationCheck(),
     ]
 
