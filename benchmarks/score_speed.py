@@ -26,7 +26,7 @@ from harness.scoring import zygote
 from harness.scoring.baseline import ensure_baseline
 from harness.scoring.checks.pytest_run import run_pytest
 from harness.scoring.checks.static import layer_findings, mypy_findings, ruff_findings
-from harness.scoring.scorer import _install_hidden_tests
+from harness.scoring.scorer import install_hidden_tests
 from harness.task import Task, load_suite, load_task
 from harness.workspace.prepare import apply_solution, build_start
 from harness.workspace.tree import copy_tree
@@ -67,7 +67,7 @@ def _time_naive(task: Task, workspace: Path) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "repo"
         copy_tree(workspace, copy)
-        _install_hidden_tests(task, copy)
+        install_hidden_tests(task, copy)
         mypy_findings(copy, Path(tmp) / "cold-mypy-cache")
         ruff_findings(copy)
         layer_findings(copy)

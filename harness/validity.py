@@ -1,7 +1,9 @@
-"""Task validity: the start is clean, the oracle always passes, nop fails, negatives are caught."""
+"""Task validity: the start is clean, the oracle always passes, nop fails, negatives are caught,
+and the hidden tests are ruff and mypy --strict clean."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -11,8 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.scoring.baseline import ensure_baseline
-from harness.scoring.result import ScoreResult
-from harness.scoring.scorer import score
+from harness.scoring.checks.base import Baseline
+from harness.scoring.checks.static import ToolError, copy_cache, mypy_findings, ruff_findings
+from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR
+from harness.scoring.result import Finding, ScoreResult
+from harness.scoring.scorer import install_hidden_tests, score
 from harness.task.model import Task
 from harness.workspace.prepare import apply_negative, apply_solution, build_start
 
@@ -34,6 +39,7 @@ class TaskValidity:
     nop_rejected: bool = False
     nop_failed_checks: list[str] = field(default_factory=list)
     negatives: list[NegativeOutcome] = field(default_factory=list)
+    hidden_test_problems: list[str] = field(default_factory=list)
     duration_s: float = 0.0
 
     @property
@@ -44,6 +50,7 @@ class TaskValidity:
             and all(self.oracle)
             and self.nop_rejected
             and all(n.rejected for n in self.negatives)
+            and not self.hidden_test_problems
         )
 
 
@@ -56,6 +63,52 @@ def _score_variant(task: Task, make: Callable[[Path], None]) -> ScoreResult:
         return score(task, workspace)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def hidden_test_problems(task: Task, baseline: Baseline) -> list[str]:
+    """ruff and mypy --strict findings in the hidden tests, on the reference solution.
+
+    The scorer leaves the hidden tests out of the agent's static checks, so this is the only
+    place they are checked: installed where the scorer puts them, on top of the solution, with
+    the task suite's configuration. Both tools run on the whole tree, as the scorer's checks do
+    but without excluding the hidden tests, so imports resolve as they do there (``fakes`` from
+    ``tests/``); only findings in the hidden tests count. One line per finding, naming the file
+    in the task folder (``hidden/...``) and the rule.
+    """
+    if not task.hidden_test_files():
+        return []
+    tmp = Path(tempfile.mkdtemp(prefix=f"skill-eval-hidden-lint-{task.id}-"))
+    try:
+        workspace = tmp / "repo"
+        build_start(task, workspace)
+        apply_solution(task, workspace)
+        install_hidden_tests(task, workspace)
+        copy_cache(baseline.mypy_cache, tmp / "mypy-cache")
+        problems: list[str] = []
+        tools: tuple[tuple[str, Callable[[], list[Finding]]], ...] = (
+            ("ruff", lambda: ruff_findings(workspace, include_hidden=True)),
+            ("mypy", lambda: mypy_findings(workspace, tmp / "mypy-cache", include_hidden=True)),
+        )
+        for tool, run in tools:
+            try:
+                findings = run()
+            except (ToolError, json.JSONDecodeError) as exc:
+                problems.append(f"{tool} failed on the hidden tests: {exc}")
+                continue
+            problems += [_in_task_folder(f).render() for f in findings if _is_hidden(f)]
+        return problems
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _is_hidden(finding: Finding) -> bool:
+    return (finding.path or "").startswith(HIDDEN_TESTS_DIR + "/")
+
+
+def _in_task_folder(finding: Finding) -> Finding:
+    """``tests/hidden/test_x.py`` in the workspace is ``hidden/test_x.py`` in the task folder."""
+    rel = (finding.path or "").removeprefix(HIDDEN_TESTS_DIR + "/")
+    return finding.model_copy(update={"path": f"hidden/{rel}"})
 
 
 def _reasons(result: ScoreResult) -> str:
@@ -90,6 +143,7 @@ def validate_task(task: Task, oracle_runs: int, jobs: int = 2) -> TaskValidity:
     variants += [(f"oracle-{i}", solution) for i in range(oracle_runs)]
     variants += [(f"negative:{n.name}", negative(n.name)) for n in task.spec.negatives]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
+        hidden_lint = pool.submit(hidden_test_problems, task, baseline)
         results = dict(
             zip(
                 [name for name, _ in variants],
@@ -97,6 +151,7 @@ def validate_task(task: Task, oracle_runs: int, jobs: int = 2) -> TaskValidity:
                 strict=True,
             )
         )
+        outcome.hidden_test_problems = hidden_lint.result()
 
     nop = results["nop"]
     tests = nop.check("tests")

@@ -19,7 +19,9 @@ ORACLE_RUNS = 3
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("validate", help="check tasks: clean start, oracle, nop, negatives")
+    parser = sub.add_parser(
+        "validate", help="check tasks: clean start, oracle, nop, negatives, hidden-test lint"
+    )
     parser.add_argument("tasks", nargs="*", help="task ids (default: all)")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="concurrent scorings")
     parser.add_argument("--oracle-runs", type=int, default=ORACLE_RUNS)
@@ -35,7 +37,8 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
     from rich.table import Table
 
     table = Table(title="Task validity")
-    for column in ("task", "start", "oracle", "nop", "negatives", "static-only", "s", "valid"):
+    columns = ("task", "start", "oracle", "nop", "negatives", "static-only", "hidden lint")
+    for column in (*columns, "s", "valid"):
         table.add_column(column, overflow="fold")
     for r in results:
         caught = sum(n.rejected for n in r.negatives)
@@ -51,6 +54,7 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
             _mark(r.nop_rejected),
             f"{caught}/{len(r.negatives)}",
             str(static_only),
+            str(len(r.hidden_test_problems)) if r.hidden_test_problems else "ok",
             f"{r.duration_s:.0f}",
             "yes" if r.valid else "NO",
         )
@@ -72,6 +76,8 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
                     f" (failed checks: {n.failed_checks or 'none'})",
                     markup=False,
                 )
+        for problem in r.hidden_test_problems:
+            console.print(f"{r.task_id}: hidden tests: {problem}", markup=False)
 
 
 def run_validate(args: argparse.Namespace) -> int:

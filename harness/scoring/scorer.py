@@ -20,7 +20,8 @@ from harness.task.model import Task
 from harness.workspace.tree import copy_tree
 
 
-def _install_hidden_tests(task: Task, workdir: Path) -> None:
+def install_hidden_tests(task: Task, workdir: Path) -> None:
+    """Add the task's hidden tests to ``workdir`` where the scorer runs them (``tests/hidden``)."""
     target = workdir / HIDDEN_TESTS_DIR
     copy_tree(task.hidden_dir, target) if task.hidden_dir.is_dir() else target.mkdir(parents=True)
     if (workdir / "tests" / "__init__.py").is_file() and not (target / "__init__.py").exists():
@@ -62,7 +63,7 @@ def score(
         scratch.mkdir()
         ctx = ScoringContext(task=task, baseline=baseline, workdir=workdir, scratch=scratch)
         results = {c.name: _safe_run(c, ctx) for c in selected if c.mutates}
-        _install_hidden_tests(task, workdir)
+        install_hidden_tests(task, workdir)
         concurrent = [c for c in selected if not c.mutates]
         with ThreadPoolExecutor(max_workers=max(1, len(concurrent))) as pool:
             for result in pool.map(lambda c: _safe_run(c, ctx), concurrent):

@@ -37,8 +37,10 @@ def _rel(path: str, root: Path) -> str:
 # --- ruff ---------------------------------------------------------------------------------------
 
 
-def ruff_findings(root: Path) -> list[Finding]:
+def ruff_findings(root: Path, *, include_hidden: bool = False) -> list[Finding]:
+    """Lint violations in ``root``; the hidden tests are left out unless ``include_hidden``."""
     ruff = str(Path(sys.executable).parent / "ruff")
+    exclude = [] if include_hidden else ["--extend-exclude", HIDDEN_TESTS_DIR]
     done = sandbox.run(
         [
             ruff,
@@ -49,8 +51,7 @@ def ruff_findings(root: Path) -> list[Finding]:
             "json",
             "--no-cache",
             "--exit-zero",
-            "--extend-exclude",
-            HIDDEN_TESTS_DIR,
+            *exclude,
             ".",
         ],
         cwd=root,
@@ -76,8 +77,10 @@ def ruff_findings(root: Path) -> list[Finding]:
 # --- mypy ---------------------------------------------------------------------------------------
 
 
-def mypy_findings(root: Path, cache_dir: Path) -> list[Finding]:
+def mypy_findings(root: Path, cache_dir: Path, *, include_hidden: bool = False) -> list[Finding]:
+    """Type errors in ``root``'s src and tests; the hidden tests are left out unless asked for."""
     targets = [t for t in ("src", "tests") if (root / t).is_dir()]
+    exclude = [] if include_hidden else ["--exclude", f"^{HIDDEN_TESTS_DIR}/"]
     done = sandbox.run(
         [
             sys.executable,
@@ -89,8 +92,7 @@ def mypy_findings(root: Path, cache_dir: Path) -> list[Finding]:
             "--cache-dir",
             str(cache_dir),
             "--no-sqlite-cache",  # one file per entry, replaced atomically: safe to hard-link
-            "--exclude",
-            f"^{HIDDEN_TESTS_DIR}/",
+            *exclude,
             "--output",
             "json",
             "--no-error-summary",

@@ -3,10 +3,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
-from fakes import FakeUnitOfWork
+from fakes import FakeProductRepository, FakeUnitOfWork
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
@@ -129,7 +129,8 @@ async def test_use_cases_read_through_the_cache_they_are_given() -> None:
     assert isinstance(first.price, Decimal)
 
     # The stored product changes without going through the use cases: reads stay cached.
-    uow.products.items[created.id] = Product(
+    products = cast(FakeProductRepository, uow.products)  # the fake the uow was built with
+    products.items[created.id] = Product(
         id=created.id, sku="SKU-1", name="Widget", price=Money(Decimal("1.00"), "EUR")
     )
     assert await use_cases.get_product.execute(created.id) == created

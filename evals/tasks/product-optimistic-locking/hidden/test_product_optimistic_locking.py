@@ -17,6 +17,7 @@ from ordersvc.infrastructure.database import create_engine, create_schema, creat
 from ordersvc.infrastructure.event_bus import InProcessEventBus
 from ordersvc.infrastructure.unit_of_work import SqlAlchemyUnitOfWork
 
+
 async def create_product(client: httpx.AsyncClient) -> httpx.Response:
     response = await client.post(
         "/products", json={"sku": "SKU-1", "name": "Widget", "price": "10.00", "currency": "EUR"}
