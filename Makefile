@@ -18,7 +18,7 @@ eval: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check harness tests benchmarks
-	$(BIN)/ruff format --check harness tests benchmarks
+	$(BIN)/ruff format --check harness tests benchmarks skill references
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 	$(BIN)/skill-eval validate -j 2
