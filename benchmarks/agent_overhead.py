@@ -2,8 +2,8 @@
 
 Each scripted turn asks for a cheap editor `view`; the fake answers instantly, so the time per
 turn is the harness's: SDK request/response handling, the cache-breakpoint copy of the
-conversation, tool execution and bookkeeping. A second series uses bash (`true`), whose cost is
-dominated by starting a sandboxed shell.
+conversation, tool execution and bookkeeping. A second series uses bash (`true`) in the trial's
+persistent sandboxed shell, whose start is paid once per trial and included here.
 
     .venv/bin/python benchmarks/agent_overhead.py [--turns N]
 """
