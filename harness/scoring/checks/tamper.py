@@ -4,6 +4,11 @@ Protected: the visible tests (everything under ``tests/`` in the start), any ``c
 tool configuration files (``pyproject.toml`` and friends), the hidden tests' location, the
 task's own ``protected`` paths, and interpreter start-up hooks (``sitecustomize.py``,
 ``usercustomize.py``, ``*.pth``), which are always removed.
+
+One exception: a test helper module (``tests/fakes.py``: under ``tests/``, not a test module,
+not a conftest) may be *extended* with new definitions, which are kept, because a new port
+method needs its fake; see :mod:`harness.scoring.checks.helpers`. Any other change to it is
+restored like the rest.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import PurePosixPath
 from typing import ClassVar
 
 from harness.scoring.checks.base import ScoringContext, Stopwatch
+from harness.scoring.checks.helpers import added_names
 from harness.scoring.result import CheckResult, Finding
 from harness.task.model import CheckName, Task
 from harness.workspace.tree import iter_files, read_text_or_none
@@ -48,6 +54,17 @@ def is_protected(rel: PurePosixPath, task: Task) -> bool:
         or rel.name in STARTUP_HOOKS
         or rel.suffix == ".pth"
         or any(_under(rel, p) for p in task.spec.protected)
+    )
+
+
+def is_extendable_helper(rel: PurePosixPath, task: Task) -> bool:
+    return (
+        _under(rel, "tests")
+        and not _under(rel, HIDDEN_TESTS_DIR)
+        and rel.suffix == ".py"
+        and not rel.name.startswith("test_")
+        and rel.name != "conftest.py"
+        and not any(_under(rel, p) for p in task.spec.protected)
     )
 
 
@@ -88,7 +105,7 @@ class TamperGuard:
         start_files = {PurePosixPath(p.as_posix()) for p in iter_files(start)}
         work_files = {PurePosixPath(p.as_posix()) for p in iter_files(work)}
         findings: list[Finding] = []
-        restored = removed = 0
+        restored = removed = extended = 0
         tool_config_changed = False
         for rel in sorted(start_files):
             if not is_protected(rel, ctx.task):
@@ -97,6 +114,17 @@ class TamperGuard:
             if rel not in work_files:
                 findings.append(Finding(path=str(rel), code="deleted", message="deleted; restored"))
             elif source.read_bytes() != target.read_bytes():
+                before, after = read_text_or_none(source), read_text_or_none(target)
+                added = (
+                    added_names(before, after)
+                    if is_extendable_helper(rel, ctx.task) and before and after
+                    else None
+                )
+                if added is not None:  # new definitions only: kept
+                    extended += 1
+                    message = f"extended with {', '.join(added) or 'nothing new'}; kept"
+                    findings.append(Finding(path=str(rel), code="extended", message=message))
+                    continue
                 message = _describe_change(
                     str(rel), read_text_or_none(source), read_text_or_none(target)
                 )
@@ -123,12 +151,13 @@ class TamperGuard:
         counts = {
             "restored": restored,
             "removed": removed,
+            "extended": extended,
             "tool_config_changed": int(tool_config_changed),
         }
         summary = (
             "no protected path touched"
             if not findings
-            else f"{restored} protected file(s) restored, {removed} removed"
+            else f"{restored} protected file(s) restored, {removed} removed, {extended} extended"
         )
         return CheckResult(
             name=self.name,
