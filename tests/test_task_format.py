@@ -9,6 +9,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.task import load_suite, load_task
+from harness.workspace.prepare import apply_negative, build_start
 from tests.conftest import MINI_SUITE
 
 
@@ -63,10 +64,49 @@ def test_bad_task_yaml_names_the_file_and_the_field(
     assert "\n" not in str(caught.value)
 
 
-def test_a_missing_negative_folder_is_named(suite: Path) -> None:
-    shutil.rmtree(suite / "tasks" / "add-discount" / "negatives" / "wrong-math")
-    with pytest.raises(HarnessError, match="names 'wrong-math'"):
+@pytest.mark.parametrize("negative", ["wrong-math.patch", "framework-import"])
+def test_a_missing_negative_is_named(suite: Path, negative: str) -> None:
+    path = suite / "tasks" / "add-discount" / "negatives" / negative
+    path.unlink() if path.is_file() else shutil.rmtree(path)
+    with pytest.raises(HarnessError, match=f"names '{negative.removesuffix('.patch')}'"):
         load_task("add-discount", suite)
+
+
+def test_a_negative_is_a_patch_or_a_folder_not_both(suite: Path) -> None:
+    negatives = suite / "tasks" / "add-discount" / "negatives"
+    (negatives / "framework-import.patch").write_text("")
+    with pytest.raises(HarnessError, match="'framework-import' is both"):
+        load_task("add-discount", suite)
+
+
+def test_a_patch_negative_carries_its_own_deletions(suite: Path) -> None:
+    edit_yaml(suite, "rejected_by: tests\n", "rejected_by: tests\n    delete: [README.md]\n")
+    with pytest.raises(HarnessError, match="field 'delete' but is a patch"):
+        load_task("add-discount", suite)
+
+
+def test_patch_and_folder_negatives_both_apply(suite: Path, tmp_path: Path) -> None:
+    task = load_task("add-discount", suite)
+    for name, expected in (
+        ("wrong-math", "(100 + percent)"),
+        ("framework-import", "sqlalchemy"),
+    ):
+        workspace = tmp_path / name
+        build_start(task, workspace)
+        apply_negative(task, name, workspace)
+        assert expected in (workspace / "src" / "minisvc" / "domain" / "pricing.py").read_text()
+
+
+def test_a_patch_that_does_not_apply_is_a_one_line_error(suite: Path, tmp_path: Path) -> None:
+    patch = suite / "tasks" / "add-discount" / "negatives" / "wrong-math.patch"
+    patch.write_text(patch.read_text().replace("-    return total * (100 - percent)", "-    nope"))
+    task = load_task("add-discount", suite)
+    workspace = tmp_path / "ws"
+    build_start(task, workspace)
+    with pytest.raises(HarnessError) as caught:
+        apply_negative(task, "wrong-math", workspace)
+    assert str(caught.value).startswith(f"{patch}: does not apply")
+    assert "\n" not in str(caught.value)
 
 
 def test_a_task_without_hidden_tests_is_rejected(suite: Path) -> None:

@@ -60,10 +60,21 @@ def _check_layout(spec: TaskSpec, folder: Path) -> None:
         raise HarnessError(f"{_display(hidden)}: no hidden tests (test_*.py)")
     for negative in spec.negatives:
         path = folder / "negatives" / negative.name
-        if not path.is_dir() and not negative.delete:
+        patch = path.with_name(f"{negative.name}.patch")
+        if path.is_dir() and patch.is_file():
+            raise HarnessError(
+                f"{where}: negative {negative.name!r} is both {_display(path)}/ and"
+                f" {_display(patch)}; keep one"
+            )
+        if patch.is_file() and negative.delete:
+            raise HarnessError(
+                f"{where}: negative {negative.name!r} has field 'delete' but is a patch,"
+                " which carries its own deletions"
+            )
+        if not path.is_dir() and not patch.is_file() and not negative.delete:
             raise HarnessError(
                 f"{where}: field 'negatives' names {negative.name!r}"
-                f" but {_display(path)} is missing"
+                f" but neither {_display(patch)} nor {_display(path)}/ exists"
             )
     if spec.mutation is not None:
         for mutant in spec.mutation.mutants:

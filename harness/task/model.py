@@ -6,7 +6,9 @@ A task folder holds:
 - ``setup/``: an overlay copied onto the fixture to form the starting repository;
 - ``hidden/``: the hidden tests, copied to ``tests/hidden/`` only at scoring time;
 - ``solution/``: the reference solution, an overlay onto the starting repository;
-- ``negatives/<name>/``: known-bad solutions, overlays onto the start or the solution;
+- ``negatives/<name>.patch``: known-bad solutions, each a unified diff (``git diff`` format,
+  ``a/``/``b/`` prefixes) onto the start or the solution, so it shows just what is wrong;
+  ``negatives/<name>/``, an overlay of whole files, is accepted too;
 - ``mutants/<name>/`` (mutation tasks only): broken implementations the agent's tests must catch.
 """
 
@@ -123,6 +125,9 @@ class Task:
 
     def negative_dir(self, name: str) -> Path:
         return self.folder / "negatives" / name
+
+    def negative_patch(self, name: str) -> Path:
+        return self.folder / "negatives" / f"{name}.patch"
 
     def mutant_dir(self, name: str) -> Path:
         return self.folder / "mutants" / name

@@ -48,7 +48,33 @@ def apply_negative(task: Task, name: str, dest: Path) -> None:
         raise HarnessError(f"task {task.id}: no negative named {name!r} (known: {known})")
     if spec.base == "solution":
         apply_solution(task, dest)
-    apply_overlay(task.negative_dir(name), dest, spec.delete)
+    patch = task.negative_patch(name)
+    if patch.is_file():
+        apply_patch(patch, dest)
+    else:
+        apply_overlay(task.negative_dir(name), dest, spec.delete)
+
+
+def apply_patch(patch: Path, dest: Path) -> None:
+    """Apply a unified diff (``a/``/``b/`` prefixes) to the tree in ``dest``."""
+    env = {
+        **os.environ,
+        **_GIT_ENV,
+        "HOME": str(dest),
+        # never let git find a repository above dest and apply there instead
+        "GIT_CEILING_DIRECTORIES": str(dest.resolve().parent),
+    }
+    done = subprocess.run(
+        ["git", "apply", "--whitespace=nowarn", str(patch.resolve())],
+        cwd=dest,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        reason = done.stderr.strip().splitlines()[:1] or ["no reason given"]
+        raise HarnessError(f"{patch}: does not apply: {reason[0]}")
 
 
 def git(cwd: Path, *args: str) -> str:
