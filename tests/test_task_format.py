@@ -9,7 +9,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.task import load_suite, load_task
-from harness.workspace.prepare import apply_negative, build_start
+from harness.workspace.prepare import apply_negative, apply_solution, build_start
 from tests.conftest import MINI_SUITE
 
 
@@ -144,3 +144,48 @@ def test_reference_coverage_finds_dead_anchors_and_unexercised_references(
     assert "add-discount: task.yaml references domain-driven-design.md#money: no such section" in (
         problems
     )
+
+
+def test_setup_and_solution_may_be_patches(suite: Path, tmp_path: Path) -> None:
+    folder = suite / "tasks" / "add-discount"
+    before = load_task("add-discount", suite)
+    overlay_start, overlay_solution = tmp_path / "overlay-start", tmp_path / "overlay-solution"
+    build_start(before, overlay_start)
+    build_start(before, overlay_solution)
+    apply_solution(before, overlay_solution)
+    (folder / "setup.patch").write_text(
+        "diff --git a/NOTES.md b/NOTES.md\nnew file mode 100644\n--- /dev/null\n+++ b/NOTES.md\n"
+        "@@ -0,0 +1 @@\n+set up for the discount task\n"
+    )
+    solution = folder / "solution" / "src" / "minisvc" / "domain" / "pricing.py"
+    original = (overlay_start / "src" / "minisvc" / "domain" / "pricing.py").read_text()
+    new_lines = solution.read_text().splitlines()
+    old_lines = original.splitlines()
+    added = new_lines[len(old_lines) :]
+    assert new_lines[: len(old_lines)] == old_lines  # the solution only appends here
+    hunk = f"@@ -{len(old_lines)},0 +{len(old_lines) + 1},{len(added)} @@\n"
+    (folder / "solution.patch").write_text(
+        "diff --git a/src/minisvc/domain/pricing.py b/src/minisvc/domain/pricing.py\n"
+        "--- a/src/minisvc/domain/pricing.py\n+++ b/src/minisvc/domain/pricing.py\n"
+        + hunk
+        + "".join(f"+{line}\n" for line in added)
+    )
+    shutil.rmtree(folder / "solution")
+    task = load_task("add-discount", suite)
+    start, solved = tmp_path / "start", tmp_path / "solved"
+    build_start(task, start)
+    build_start(task, solved)
+    apply_solution(task, solved)
+    assert (start / "NOTES.md").read_text() == "set up for the discount task\n"
+    assert (solved / "NOTES.md").is_file()
+    pricing = "src/minisvc/domain/pricing.py"
+    assert (solved / pricing).read_text() == (overlay_solution / pricing).read_text()
+
+
+@pytest.mark.parametrize("part", ["setup", "solution"])
+def test_an_overlay_and_a_patch_for_the_same_part_is_an_error(suite: Path, part: str) -> None:
+    folder = suite / "tasks" / "add-discount"
+    (folder / part).mkdir(exist_ok=True)
+    (folder / f"{part}.patch").write_text("")
+    with pytest.raises(HarnessError, match=f"both '{part}/' and '{part}.patch'"):
+        load_task("add-discount", suite)

@@ -53,8 +53,18 @@ def _check_layout(spec: TaskSpec, folder: Path) -> None:
     where = _display(folder / "task.yaml")
     if spec.id != folder.name:
         raise HarnessError(f"{where}: field 'id' is {spec.id!r} but the folder is {folder.name!r}")
-    if not (folder / "solution").is_dir():
-        raise HarnessError(f"{_display(folder)}: missing the reference solution folder 'solution/'")
+    for part, delete in (("setup", spec.setup_delete), ("solution", spec.solution_delete)):
+        overlay, patch = folder / part, folder / f"{part}.patch"
+        if overlay.is_dir() and patch.is_file():
+            raise HarnessError(f"{_display(folder)}: both '{part}/' and '{part}.patch'; keep one")
+        if patch.is_file() and delete:
+            raise HarnessError(
+                f"{where}: field '{part}_delete' is set but {part}.patch carries its own deletions"
+            )
+    if not (folder / "solution").is_dir() and not (folder / "solution.patch").is_file():
+        raise HarnessError(
+            f"{_display(folder)}: missing the reference solution ('solution.patch' or 'solution/')"
+        )
     hidden = folder / "hidden"
     if spec.mutation is None and not any(hidden.glob("test_*.py")):
         raise HarnessError(f"{_display(hidden)}: no hidden tests (test_*.py)")

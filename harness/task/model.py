@@ -3,9 +3,11 @@
 A task folder holds:
 
 - ``task.yaml``: validated by :class:`TaskSpec` (unknown or missing fields are errors);
-- ``setup/``: an overlay copied onto the fixture to form the starting repository;
+- ``setup.patch``: a unified diff onto the fixture that forms the starting repository (or
+  ``setup/``, an overlay of whole files);
 - ``hidden/``: the hidden tests, copied to ``tests/hidden/`` only at scoring time;
-- ``solution/``: the reference solution, an overlay onto the starting repository;
+- ``solution.patch``: the reference solution, a diff onto the starting repository (or
+  ``solution/``, an overlay);
 - ``negatives/<name>.patch``: known-bad solutions, each a unified diff (``git diff`` format,
   ``a/``/``b/`` prefixes) onto the start or the solution, so it shows just what is wrong;
   ``negatives/<name>/``, an overlay of whole files, is accepted too;
@@ -120,8 +122,16 @@ class Task:
         return self.folder / "hidden"
 
     @property
+    def setup_patch(self) -> Path:
+        return self.folder / "setup.patch"
+
+    @property
     def solution_dir(self) -> Path:
         return self.folder / "solution"
+
+    @property
+    def solution_patch(self) -> Path:
+        return self.folder / "solution.patch"
 
     def negative_dir(self, name: str) -> Path:
         return self.folder / "negatives" / name

@@ -33,11 +33,17 @@ _GIT_ENV = {
 def build_start(task: Task, dest: Path) -> None:
     """Write the task's starting repository (no git metadata) into ``dest``."""
     copy_tree(task.fixture, dest)
-    apply_overlay(task.setup_dir, dest, task.spec.setup_delete)
+    if task.setup_patch.is_file():
+        apply_patch(task.setup_patch, dest)
+    else:
+        apply_overlay(task.setup_dir, dest, task.spec.setup_delete)
 
 
 def apply_solution(task: Task, dest: Path) -> None:
-    apply_overlay(task.solution_dir, dest, task.spec.solution_delete)
+    if task.solution_patch.is_file():
+        apply_patch(task.solution_patch, dest)
+    else:
+        apply_overlay(task.solution_dir, dest, task.spec.solution_delete)
 
 
 def apply_negative(task: Task, name: str, dest: Path) -> None:
