@@ -189,7 +189,13 @@ def _supervise(conn: socket.socket, request: dict[str, Any]) -> None:
     os.close(out)
     os.close(err)
     timed_out = False
-    pidfd = os.pidfd_open(pid)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:  # a kernel before 5.3: no supervision, so no run; the client falls back
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return
     conn.settimeout(None)
     while True:
         remaining = started + float(request["timeout_s"]) - time.monotonic()
