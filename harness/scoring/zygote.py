@@ -192,8 +192,9 @@ def _supervise(conn: socket.socket, request: dict[str, Any]) -> None:
     try:
         pidfd = os.pidfd_open(pid)
     except OSError:  # a kernel before 5.3: no supervision, so no run; the client falls back
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pid, signal.SIGKILL)
+        for kill in (os.killpg, os.kill):  # its group, or itself if it has none yet
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         return
     conn.settimeout(None)
