@@ -150,13 +150,18 @@ def test_a_client_that_goes_away_takes_its_run_with_it(project: Path) -> None:
         time.sleep(0.05)
 
 
-def test_a_dead_zygotes_socket_is_replaced(project: Path) -> None:
-    path = zygote.socket_path()
+def stop_and_wait(path: Path) -> None:
+    """Stop the zygote at ``path`` and wait until its socket is gone."""
     zygote.stop(path)
     deadline = time.monotonic() + 10
     while path.exists():
-        assert time.monotonic() < deadline
+        assert time.monotonic() < deadline, "the zygote did not stop"
         time.sleep(0.05)
+
+
+def test_a_dead_zygotes_socket_is_replaced(project: Path) -> None:
+    path = zygote.socket_path()
+    stop_and_wait(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with socket.socket(socket.AF_UNIX) as dead:  # a socket file nobody listens on
         dead.bind(str(path))
@@ -234,11 +239,7 @@ def _read(path: Path) -> bytes:
 def test_the_zygote_holds_no_secret_of_its_starter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret")
     path = zygote.socket_path()
-    zygote.stop(path)
-    deadline = time.monotonic() + 10
-    while path.exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    stop_and_wait(path)
     conn = zygote.connect(path)
     assert conn is not None
     conn.close()
