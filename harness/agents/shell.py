@@ -43,7 +43,7 @@ class ShellOutput:
 
 
 class _Stream:
-    """What one pipe delivered: its head and its tail, and whether the marker has come."""
+    """What one pipe delivered, bounded: the first and the last :data:`KEEP_BYTES` or so."""
 
     def __init__(self) -> None:
         self.head = bytearray()
@@ -174,8 +174,7 @@ class ShellSession:
             while done_out is None or done_err is None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    self.close()
-                    return ShellOutput(out.text(), err.text(), None, True, True)
+                    return self._ended(out, err, timed_out=True)
                 events = selector.select(remaining)
                 for key, _ in events:
                     fd = int(key.fd)
