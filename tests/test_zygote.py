@@ -285,3 +285,16 @@ def test_score_leaves_the_zygote_warm_for_the_next_call(
     ident = zygote.socket_path().stat().st_ino
     assert cli.main(["score", mini_task.id, str(workspace)]) == 0
     assert zygote.socket_path().stat().st_ino == ident
+
+
+def test_an_unusable_socket_directory_means_fresh_runs(short_cache: Path, project: Path) -> None:
+    blocker = zygote.socket_path().parent
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("not a directory")
+    (project / "test_quick.py").write_text("def test_quick() -> None:\n    pass\n")
+    assert zygote.run_pytest(["test_quick.py"], project, 30, AUTOLOAD_OFF) is None
+    scratch = project / "scratch"
+    scratch.mkdir()
+    run = run_pytest(project, scratch, ["test_quick.py"], timeout_s=30)
+    assert not run.warm
+    assert [c.outcome for c in run.cases] == ["passed"]

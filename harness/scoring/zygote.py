@@ -348,7 +348,10 @@ def run_pytest(
         return None
     path = socket_path()
     _, info = sandbox.isolation()
-    conn = connect(path)
+    try:
+        conn = connect(path)
+    except (OSError, subprocess.SubprocessError):  # e.g. a socket directory we may not use
+        return None
     if conn is None:
         return None
     with conn, tempfile.TemporaryDirectory(prefix="skill-eval-pytest-") as tmp:
