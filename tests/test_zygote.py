@@ -193,8 +193,8 @@ def test_no_sandbox_in_the_zygote_means_a_fresh_run(tmp_path: Path) -> None:
     assert zygote.run_pytest(["--version"], missing, 30, AUTOLOAD_OFF) is None
 
 
-def test_the_zygote_can_be_turned_off(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SKILL_EVAL_ZYGOTE", "off")
+def assert_runs_fresh(project: Path) -> None:
+    """The zygote declines a quick test, and the pytest check runs it fresh, passing."""
     (project / "test_quick.py").write_text("def test_quick() -> None:\n    pass\n")
     assert zygote.run_pytest(["test_quick.py"], project, 30, AUTOLOAD_OFF) is None
     scratch = project / "scratch"
@@ -202,6 +202,11 @@ def test_the_zygote_can_be_turned_off(project: Path, monkeypatch: pytest.MonkeyP
     run = run_pytest(project, scratch, ["test_quick.py"], timeout_s=30)
     assert not run.warm
     assert [c.outcome for c in run.cases] == ["passed"]
+
+
+def test_the_zygote_can_be_turned_off(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SKILL_EVAL_ZYGOTE", "off")
+    assert_runs_fresh(project)
 
 
 def verdicts(result: ScoreResult) -> dict[str, tuple[bool, dict[str, int]]]:
@@ -291,10 +296,4 @@ def test_an_unusable_socket_directory_means_fresh_runs(short_cache: Path, projec
     blocker = zygote.socket_path().parent
     blocker.parent.mkdir(parents=True)
     blocker.write_text("not a directory")
-    (project / "test_quick.py").write_text("def test_quick() -> None:\n    pass\n")
-    assert zygote.run_pytest(["test_quick.py"], project, 30, AUTOLOAD_OFF) is None
-    scratch = project / "scratch"
-    scratch.mkdir()
-    run = run_pytest(project, scratch, ["test_quick.py"], timeout_s=30)
-    assert not run.warm
-    assert [c.outcome for c in run.cases] == ["passed"]
+    assert_runs_fresh(project)
