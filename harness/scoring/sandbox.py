@@ -82,7 +82,7 @@ _MOUNT_PRELUDE = (
     'while [ "$1" != "--" ]; do mount -t tmpfs -o "size=$1" tmpfs "$2" || exit 97; shift 2; done;'
     ' shift; exec "$@"'
 )
-_HIDDEN_SIZE = "16k"
+HIDDEN_TMPFS_SIZE = "16k"
 HOME_TMPFS_SIZE = "1g"
 
 
@@ -102,7 +102,7 @@ def hiding(argv: list[str], hide: tuple[Path, ...]) -> list[str]:
     if not hidden or unshare is None or not isolation()[1].network_isolated:
         return argv
     mount_ns = [unshare, "--user", "--map-root-user", "--mount"]
-    return [*mount_ns, *_mounting([(_HIDDEN_SIZE, p) for p in hidden], argv)]
+    return [*mount_ns, *_mounting([(HIDDEN_TMPFS_SIZE, p) for p in hidden], argv)]
 
 
 def wrap(
@@ -124,7 +124,7 @@ def wrap(
         if info.network_isolated:
             prefix = (*prefix, "--mount")
             mounts = [(HOME_TMPFS_SIZE, str(home))]
-            mounts += [(_HIDDEN_SIZE, str(p)) for p in hide if p.is_dir()]
+            mounts += [(HIDDEN_TMPFS_SIZE, str(p)) for p in hide if p.is_dir()]
             argv = _mounting(mounts, argv)
     limiter = shutil.which("prlimit")
     limit = (limiter, f"--as={memory_bytes}", "--") if limiter else ()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import functools
 import gc
 import hashlib
 import importlib
@@ -268,18 +269,22 @@ def enabled() -> bool:
     return os.environ.get("SKILL_EVAL_ZYGOTE", "1").lower() not in {"0", "off", "no", "false"}
 
 
+@functools.cache
+def _key() -> str:
+    """This interpreter, the installed packages and this file: what a zygote was built from."""
+    site = Path(next(p for p in sys.path if p.endswith("site-packages")))
+    parts = (
+        os.path.realpath(sys.executable),
+        __version__,
+        hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        str(site.stat().st_mtime_ns),
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
 def socket_path() -> Path:
     """Where this interpreter's zygote listens (under the scoring root that agents cannot see)."""
-    site = Path(next(p for p in sys.path if p.endswith("site-packages")))
-    key = "\n".join(
-        (
-            os.path.realpath(sys.executable),
-            __version__,
-            hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
-            str(site.stat().st_mtime_ns),
-        )
-    )
-    return scoring_root() / "zygote" / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.sock"
+    return scoring_root() / "zygote" / f"{_key()}.sock"
 
 
 _STARTED: set[Path] = set()  # zygotes this process started
@@ -365,7 +370,10 @@ def run_pytest(
             "memory_bytes": memory_bytes,
             "isolate": info.network_isolated,
             # Code under test must not ask the zygote for an unsandboxed run: hide its socket.
-            "mounts": [(sandbox.HOME_TMPFS_SIZE, str(home)), ("16k", str(path.parent))],
+            "mounts": [
+                (sandbox.HOME_TMPFS_SIZE, str(home)),
+                (sandbox.HIDDEN_TMPFS_SIZE, str(path.parent)),
+            ],
             "stdout": str(out),
             "stderr": str(err),
         }

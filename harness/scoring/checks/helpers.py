@@ -27,7 +27,7 @@ _NEW_STATEMENTS = (
 
 
 def _bound(stmt: ast.stmt) -> list[str]:
-    """Names a statement binds in its scope (None for statements that bind in other ways)."""
+    """Names a statement binds in its scope; a target that is not a plain name never passes."""
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
         return [stmt.name]
     if isinstance(stmt, (ast.Import, ast.ImportFrom)):
@@ -38,11 +38,7 @@ def _bound(stmt: ast.stmt) -> list[str]:
         targets = [stmt.target]
     else:
         return []
-    return (
-        [t.id for t in targets if isinstance(t, ast.Name)]
-        if all(isinstance(t, ast.Name) for t in targets)
-        else ["<complex target>"]
-    )
+    return [t.id if isinstance(t, ast.Name) else "<complex target>" for t in targets]
 
 
 def _names(tree: ast.AST) -> set[str]:

@@ -55,7 +55,14 @@ CALLS: dict[str, str] = {
     "__import__": "dynamic-code",
 }
 ARGV = frozenset({"sys.argv", "sys.orig_argv"})
-RULES = ("runner-import", "hard-exit", "runner-arguments", "introspection", "dynamic-code")
+RULES = (
+    "runner-import",
+    "hard-exit",
+    "runner-arguments",
+    "introspection",
+    "dynamic-code",
+    "junit-reference",
+)
 
 
 class _Finder(ast.NodeVisitor):
@@ -162,9 +169,9 @@ class InterferenceCheck:
             if after is None or before == after:
                 continue
             findings += scan(posix, before, after)
-        counts = {rule: 0 for rule in (*RULES, "junit-reference")}
+        counts = dict.fromkeys(RULES, 0)
         for finding in findings:
-            counts[finding.code or ""] = counts.get(finding.code or "", 0) + 1
+            counts[finding.code or ""] += 1
         summary = (
             "the change does not reach for the test runner"
             if not findings
