@@ -67,7 +67,7 @@ def _time_naive(task: Task, workspace: Path) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "repo"
         copy_tree(workspace, copy)
-        install_hidden_tests(task, copy)
+        install_hidden_tests(task, copy, ensure_baseline(task).start)
         mypy_findings(copy, Path(tmp) / "cold-mypy-cache")
         ruff_findings(copy)
         layer_findings(copy)

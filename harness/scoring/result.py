@@ -50,6 +50,10 @@ class ScoreResult(BaseModel):
     checks: list[CheckResult]
     duration_s: float
     workspace: str
+    infra_error: str | None = Field(
+        default=None,
+        description="a check or stage did not finish: no verdict (resolved is then false)",
+    )
 
     def check(self, name: CheckName) -> CheckResult | None:
         return next((c for c in self.checks if c.name == name), None)

@@ -7,23 +7,39 @@ import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from harness import __version__
 from harness.errors import HarnessError
 from harness.paths import scoring_root
 from harness.scoring.baseline import ensure_baseline
 from harness.scoring.checks import Check, ScoringContext, default_checks
-from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR
+from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR, is_helper
 from harness.scoring.result import CheckResult, ScoreResult
 from harness.task.model import Task
 from harness.workspace.tree import copy_tree
 
+START_HELPER_PREFIX = "start_"
 
-def install_hidden_tests(task: Task, workdir: Path) -> None:
-    """Add the task's hidden tests to ``workdir`` where the scorer runs them (``tests/hidden``)."""
+
+def install_hidden_tests(task: Task, workdir: Path, start: Path) -> None:
+    """Add the task's hidden tests to ``workdir`` where the scorer runs them (``tests/hidden``).
+
+    Beside them go the starting repository's own test helpers, each ``tests/<name>.py`` as
+    ``start_<name>.py`` (``from start_fakes import FakeUnitOfWork``): the hidden tests' doubles
+    are the harness's, never the agent's (which the agent may change), so weakening a fake
+    cannot buy a pass.
+    """
     target = workdir / HIDDEN_TESTS_DIR
+    if target.is_dir() and not target.is_symlink():  # whatever the agent left there goes
+        shutil.rmtree(target)
+    elif target.exists() or target.is_symlink():
+        target.unlink()
     copy_tree(task.hidden_dir, target) if task.hidden_dir.is_dir() else target.mkdir(parents=True)
+    helpers = start / "tests"
+    for helper in sorted(helpers.glob("*.py")) if helpers.is_dir() else []:
+        if is_helper(PurePosixPath("tests", helper.name)):
+            shutil.copyfile(helper, target / f"{START_HELPER_PREFIX}{helper.name}")
     if (workdir / "tests" / "__init__.py").is_file() and not (target / "__init__.py").exists():
         (target / "__init__.py").write_text("")
 
@@ -35,7 +51,7 @@ def _safe_run(check: Check, ctx: ScoringContext) -> CheckResult:
     except Exception as exc:  # a crashing check is the harness's failure, not the agent's
         return CheckResult(
             name=check.name,
-            passed=not check.can_fail,
+            passed=False,
             can_fail=check.can_fail,
             summary="the check crashed; no verdict",
             error=f"{type(exc).__name__}: {exc}",
@@ -63,21 +79,27 @@ def score(
         scratch.mkdir()
         ctx = ScoringContext(task=task, baseline=baseline, workdir=workdir, scratch=scratch)
         results = {c.name: _safe_run(c, ctx) for c in selected if c.mutates}
-        install_hidden_tests(task, workdir)
         concurrent = [c for c in selected if not c.mutates]
+        if any(r.error for r in results.values()):  # fail closed: nothing runs on that tree
+            concurrent = []
+        else:
+            install_hidden_tests(task, workdir, baseline.start)
         with ThreadPoolExecutor(max_workers=max(1, len(concurrent))) as pool:
             for result in pool.map(lambda c: _safe_run(c, ctx), concurrent):
                 results[result.name] = result
-        ordered = [results[c.name] for c in selected]
+        ordered = [results[c.name] for c in selected if c.name in results]
         if keep_dir is not None:
             shutil.copytree(workdir, keep_dir, dirs_exist_ok=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    crashed = [f"{r.name}: {r.error}" for r in ordered if r.error]
     return ScoreResult(
         task_id=task.id,
         task_hash=task.content_hash,
         harness_version=__version__,
-        resolved=all(r.passed for r in ordered if r.can_fail),
+        # A check that did not finish is no verdict: never a pass, whatever it is.
+        resolved=not crashed and all(r.passed for r in ordered if r.can_fail),
+        infra_error="; ".join(crashed) or None,
         checks=ordered,
         duration_s=round(time.monotonic() - started, 3),
         workspace=str(workspace),

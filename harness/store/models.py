@@ -94,10 +94,15 @@ class TrialRecord(BaseModel):
     started_at: datetime
     finished_at: datetime
     diff_lines: int = 0
+    scoring_error: str | None = None  # the scorer crashed or a check did not finish
 
     @property
     def infra_error(self) -> bool:
-        return self.agent.infra_error
+        return (
+            self.agent.infra_error
+            or self.scoring_error is not None
+            or (self.score is not None and self.score.infra_error is not None)
+        )
 
     @property
     def resolved(self) -> bool:

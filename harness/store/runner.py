@@ -91,9 +91,13 @@ class Runner:
             result = AgentResult(status="infra_error", detail=f"{type(exc).__name__}: {exc}")
         diff = workspace_diff(workspace)
         scored = None
+        scoring_error = None
         if not result.infra_error:
-            with self._scoring:
-                scored = score(trial.task, workspace)
+            try:
+                with self._scoring:
+                    scored = score(trial.task, workspace)
+            except Exception as exc:  # the scorer's failure, not the agent's: an infra error
+                scoring_error = f"{type(exc).__name__}: {exc}"
         record = TrialRecord(
             key=trial.key,
             spec=trial.spec,
@@ -102,6 +106,7 @@ class Runner:
             started_at=started,
             finished_at=datetime.now(UTC),
             diff_lines=sum(1 for line in diff.splitlines() if line[:1] in "+-"),
+            scoring_error=scoring_error,
         )
         self.store.save(record, result.transcript, diff)
         if not self.keep_workspaces:

@@ -1,26 +1,36 @@
-"""Tamper guard: restore protected paths from the starting repository and record every change.
+"""Ownership guard: put back what the harness owns, keep what the agent owns, record both.
 
-Protected: the visible tests (everything under ``tests/`` in the start), any ``conftest.py``,
-tool configuration files (``pyproject.toml`` and friends), the hidden tests' location, the
-task's own ``protected`` paths, and interpreter start-up hooks (``sitecustomize.py``,
-``usercustomize.py``, ``*.pth``), which are always removed.
+The rule (stated to agents in the starting repository's README and the built-in agent's prompt):
 
-One exception: a test helper module (``tests/fakes.py``: under ``tests/``, not a test module,
-not a conftest) may be *extended* with new definitions, which are kept, because a new port
-method needs its fake; see :mod:`harness.scoring.checks.helpers`. Any other change to it is
-restored like the rest.
+- **the agent owns** its source, its new test modules, and the test helpers: any module under
+  ``tests/`` that is not a test module, not a ``conftest.py`` and not ``tests/__init__.py``
+  (``tests/fakes.py``, a new ``tests/builders.py``). These are scored as the agent left them:
+  ruff and mypy judge them, and the visible tests run against them;
+- **the harness owns** the starting repository's test modules (the pass-to-pass tests), every
+  ``conftest.py``, ``tests/__init__.py``, tool configuration files, the hidden tests' location
+  and the task's own ``protected`` paths. A change to one of them is undone (the original is
+  restored, a new one removed) and recorded; interpreter start-up hooks (``sitecustomize.py``,
+  ``usercustomize.py``, ``*.pth``) are always removed.
+
+The hidden tests never import the agent's helpers (they bring their own copy of the starting
+repository's, see :func:`harness.scoring.scorer.install_hidden_tests`), so weakening a fake
+cannot buy a pass; the visible tests run against the agent's helpers on purpose.
+
+Anything unusual where a harness-owned file belongs (a directory, a symlink, a fifo) is
+removed and the original put back. The guard fails closed: if it cannot finish, the scorer
+records the trial as an infrastructure error, never as a pass.
 """
 
 from __future__ import annotations
 
 import difflib
 import shutil
+import stat
 import tomllib
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
 from harness.scoring.checks.base import ScoringContext, Stopwatch
-from harness.scoring.checks.helpers import added_names
 from harness.scoring.result import CheckResult, Finding
 from harness.task.model import CheckName, Task
 from harness.workspace.tree import iter_files, read_text_or_none
@@ -46,26 +56,35 @@ def _under(rel: PurePosixPath, prefix: str) -> bool:
     return rel.as_posix() == prefix or rel.as_posix().startswith(prefix.rstrip("/") + "/")
 
 
-def is_protected(rel: PurePosixPath, task: Task) -> bool:
-    return (
-        _under(rel, "tests")
-        or rel.name == "conftest.py"
-        or rel.name in CONFIG_FILES
-        or rel.name in STARTUP_HOOKS
-        or rel.suffix == ".pth"
-        or any(_under(rel, p) for p in task.spec.protected)
-    )
+def is_test_module(rel: PurePosixPath) -> bool:
+    return rel.suffix == ".py" and (rel.name.startswith("test_") or rel.stem.endswith("_test"))
 
 
-def is_extendable_helper(rel: PurePosixPath, task: Task) -> bool:
+def is_helper(rel: PurePosixPath) -> bool:
+    """A test helper module: the agent's to change (grow a fake when a port grows)."""
     return (
         _under(rel, "tests")
         and not _under(rel, HIDDEN_TESTS_DIR)
         and rel.suffix == ".py"
-        and not rel.name.startswith("test_")
+        and not is_test_module(rel)
         and rel.name != "conftest.py"
-        and not any(_under(rel, p) for p in task.spec.protected)
+        and rel.as_posix() != "tests/__init__.py"
     )
+
+
+def harness_owned(rel: PurePosixPath, task: Task, *, in_start: bool) -> bool:
+    """Whether the harness owns ``rel`` (a file of the start when ``in_start``, else a new one)."""
+    if any(_under(rel, p) for p in task.spec.protected) or _under(rel, HIDDEN_TESTS_DIR):
+        return True
+    if rel.name in STARTUP_HOOKS or rel.suffix == ".pth":
+        return True
+    if rel.name == "conftest.py" or rel.name in CONFIG_FILES:
+        return True
+    if rel.as_posix() == "tests/__init__.py":
+        return True
+    # The start's test modules and data files under tests/ are the pass-to-pass tests; new test
+    # modules and every helper module are the agent's.
+    return in_start and _under(rel, "tests") and not is_helper(rel)
 
 
 def _describe_change(rel: str, before: str | None, after: str | None) -> str:
@@ -91,6 +110,30 @@ def _describe_change(rel: str, before: str | None, after: str | None) -> str:
     return f"modified ({len(changed_lines)} changed lines: {excerpt[:300]}); restored"
 
 
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def _clear(path: Path) -> None:
+    """Remove whatever is at ``path`` (file, symlink, fifo or directory), if anything."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.is_symlink() or path.exists():
+        path.unlink()
+
+
+def _clear_parents(work: Path, rel: PurePosixPath) -> None:
+    """Make every parent of ``rel`` a real directory: a file or symlink in the way goes."""
+    current = work
+    for part in rel.parent.parts:
+        current = current / part
+        if current.is_symlink() or (current.exists() and not current.is_dir()):
+            current.unlink()
+
+
 class TamperGuard:
     name: ClassVar[CheckName] = "tamper"
     can_fail: ClassVar[bool] = False
@@ -105,26 +148,23 @@ class TamperGuard:
         start_files = {PurePosixPath(p.as_posix()) for p in iter_files(start)}
         work_files = {PurePosixPath(p.as_posix()) for p in iter_files(work)}
         findings: list[Finding] = []
-        restored = removed = extended = 0
+        restored = removed = helpers_changed = 0
         tool_config_changed = False
         for rel in sorted(start_files):
-            if not is_protected(rel, ctx.task):
-                continue
             source, target = start / rel, work / rel
-            if rel not in work_files:
-                findings.append(Finding(path=str(rel), code="deleted", message="deleted; restored"))
+            if not harness_owned(rel, ctx.task, in_start=True):
+                if is_helper(rel) and rel in work_files and _differs(source, target):
+                    helpers_changed += 1
+                    findings.append(
+                        Finding(path=str(rel), code="helper", message="test helper changed; kept")
+                    )
+                continue
+            _clear_parents(work, rel)
+            if not _is_regular(target):
+                what = "deleted" if not target.exists() and not target.is_symlink() else "replaced"
+                findings.append(Finding(path=str(rel), code="deleted", message=f"{what}; restored"))
+                _clear(target)
             elif source.read_bytes() != target.read_bytes():
-                before, after = read_text_or_none(source), read_text_or_none(target)
-                added = (
-                    added_names(before, after)
-                    if is_extendable_helper(rel, ctx.task) and before and after
-                    else None
-                )
-                if added is not None:  # new definitions only: kept
-                    extended += 1
-                    message = f"extended with {', '.join(added) or 'nothing new'}; kept"
-                    findings.append(Finding(path=str(rel), code="extended", message=message))
-                    continue
                 message = _describe_change(
                     str(rel), read_text_or_none(source), read_text_or_none(target)
                 )
@@ -136,29 +176,29 @@ class TamperGuard:
             shutil.copyfile(source, target)
             restored += 1
         for rel in sorted(work_files - start_files):
-            if is_protected(rel, ctx.task) and not (
-                _under(rel, "tests") and rel.name.startswith("test_") and rel.suffix == ".py"
-            ):
-                (work / rel).unlink()
+            if harness_owned(rel, ctx.task, in_start=False):
+                _clear(work / rel)
                 removed += 1
-                findings.append(Finding(path=str(rel), code="added", message="added; removed"))
-            elif _under(rel, HIDDEN_TESTS_DIR):
-                (work / rel).unlink()
-                removed += 1
-                findings.append(
-                    Finding(path=str(rel), code="added", message="written where hidden tests go")
+                message = (
+                    "written where hidden tests go; removed"
+                    if _under(rel, HIDDEN_TESTS_DIR)
+                    else "added; removed"
                 )
+                findings.append(Finding(path=str(rel), code="added", message=message))
         counts = {
             "restored": restored,
             "removed": removed,
-            "extended": extended,
+            "helpers_changed": helpers_changed,
             "tool_config_changed": int(tool_config_changed),
         }
+        undone = restored + removed
         summary = (
-            "no protected path touched"
-            if not findings
-            else f"{restored} protected file(s) restored, {removed} removed, {extended} extended"
+            "no harness-owned path touched"
+            if not undone
+            else f"{restored} harness-owned file(s) restored, {removed} removed"
         )
+        if helpers_changed:
+            summary += f"; {helpers_changed} test helper(s) changed (the agent's; kept)"
         return CheckResult(
             name=self.name,
             passed=True,
@@ -168,3 +208,7 @@ class TamperGuard:
             findings=findings,
             duration_s=watch.elapsed,
         )
+
+
+def _differs(a: Path, b: Path) -> bool:
+    return not _is_regular(b) or a.read_bytes() != b.read_bytes()
