@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Any, cast
 
 import httpx
-from fakes import FakeProductRepository, FakeUnitOfWork
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
+from start_fakes import FakeProductRepository, FakeUnitOfWork
 
 from ordersvc.application.dto import NewProduct, PriceChange
 from ordersvc.bootstrap import build_use_cases, create_app

@@ -7,7 +7,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from pydantic import SecretStr
 
 from ordersvc.config import Settings
 
@@ -23,9 +22,9 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/auth.db",
         auth_enabled=True,
-        jwt_secret=SecretStr(SECRET),
+        jwt_secret=SECRET,
         bootstrap_admin_email=ADMIN_EMAIL,
-        bootstrap_admin_password=SecretStr(ADMIN_PASSWORD),
+        bootstrap_admin_password=ADMIN_PASSWORD,
     )
 
 

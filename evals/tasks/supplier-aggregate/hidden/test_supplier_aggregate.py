@@ -3,8 +3,8 @@ from typing import Any
 
 import httpx
 import pytest
-from fakes import FakeUnitOfWork
 from sqlalchemy.engine import make_url
+from start_fakes import FakeUnitOfWork
 
 from ordersvc.application.dto import NewSupplier
 from ordersvc.bootstrap import build_use_cases
