@@ -35,6 +35,12 @@ starts in the repository (cd and variables carry over; no network access). The e
 already has what the project needs: python, pytest, ruff and mypy (configured in pyproject.toml).
 Paths are relative to the repository unless absolute. When the ticket is done, reply with a short
 summary of the change and stop.
+
+Who owns what (the repository's README says the same): the source, new test modules and the test
+helpers (modules under tests/ that are neither test modules nor conftest.py, such as
+tests/fakes.py) are yours to change. The existing test modules (tests/test_*.py), every
+conftest.py and the tool configuration are kept as they are: changes to them are not merged, and
+the originals run against your code and your helpers. Put new tests in new files.
 """
 
 SKILL_LISTING = """

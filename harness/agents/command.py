@@ -132,6 +132,7 @@ class CommandAgent:
             prompt_file.write_text(request.task.spec.prompt)
             env = {k: v for k, v in os.environ.items() if k in PASS_THROUGH_ENV}
             env["HOME"] = home
+            env["PYTHONPATH"] = str(workspace / "src")  # lint-imports from the repository root
             started = time.monotonic()
             try:
                 proc = subprocess.Popen(

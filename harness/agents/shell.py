@@ -110,7 +110,8 @@ class ShellSession:
         self._proc = subprocess.Popen(
             sandbox.wrap(argv, home, hide=self.hidden, memory_bytes=self.memory_bytes),
             cwd=self.cwd,
-            env=sandbox.scrubbed_env(home),
+            # src on the path: lint-imports finds the package from the repository root
+            env=sandbox.scrubbed_env(home, {"PYTHONPATH": str(Path(self.cwd) / "src")}),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
