@@ -19,7 +19,7 @@ from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR
 from harness.scoring.result import Finding, ScoreResult
 from harness.scoring.scorer import install_hidden_tests, score
 from harness.task.model import Task
-from harness.workspace.prepare import apply_negative, apply_solution, build_start
+from harness.workspace.prepare import apply_negative, apply_patch, apply_solution, build_start
 
 
 @dataclass
@@ -40,7 +40,13 @@ class TaskValidity:
     nop_failed_checks: list[str] = field(default_factory=list)
     negatives: list[NegativeOutcome] = field(default_factory=list)
     hidden_test_problems: list[str] = field(default_factory=list)
+    # known-good alternative solutions: name -> why it was not resolved ("" when it was)
+    alternatives: dict[str, str] = field(default_factory=dict)
     duration_s: float = 0.0
+
+    @property
+    def rejected_alternatives(self) -> list[str]:
+        return [name for name, why in self.alternatives.items() if why]
 
     @property
     def valid(self) -> bool:
@@ -51,6 +57,7 @@ class TaskValidity:
             and self.nop_rejected
             and all(n.rejected for n in self.negatives)
             and not self.hidden_test_problems
+            and not self.rejected_alternatives
         )
 
 
@@ -82,7 +89,7 @@ def hidden_test_problems(task: Task, baseline: Baseline) -> list[str]:
         workspace = tmp / "repo"
         build_start(task, workspace)
         apply_solution(task, workspace)
-        install_hidden_tests(task, workspace)
+        install_hidden_tests(task, workspace, baseline.start)
         copy_cache(baseline.mypy_cache, tmp / "mypy-cache")
         problems: list[str] = []
         tools: tuple[tuple[str, Callable[[], list[Finding]]], ...] = (
@@ -142,6 +149,11 @@ def validate_task(task: Task, oracle_runs: int, jobs: int = 2) -> TaskValidity:
     variants: list[tuple[str, Callable[[Path], None]]] = [("nop", nothing)]
     variants += [(f"oracle-{i}", solution) for i in range(oracle_runs)]
     variants += [(f"negative:{n.name}", negative(n.name)) for n in task.spec.negatives]
+
+    def alternative(patch: Path) -> Callable[[Path], None]:
+        return lambda path: apply_patch(patch, path)
+
+    variants += [(f"alternative:{p.stem}", alternative(p)) for p in task.alternative_patches()]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         hidden_lint = pool.submit(hidden_test_problems, task, baseline)
         results = dict(
@@ -179,6 +191,9 @@ def validate_task(task: Task, oracle_runs: int, jobs: int = 2) -> TaskValidity:
         outcome.negatives.append(
             NegativeOutcome(spec.name, spec.rejected_by, rejected, result.failed_checks)
         )
+    for patch in task.alternative_patches():
+        result = results[f"alternative:{patch.stem}"]
+        outcome.alternatives[patch.stem] = "" if result.resolved else _reasons(result)
     outcome.duration_s = round(time.monotonic() - started, 2)
     return outcome
 

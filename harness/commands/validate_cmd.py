@@ -37,7 +37,16 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
     from rich.table import Table
 
     table = Table(title="Task validity")
-    columns = ("task", "start", "oracle", "nop", "negatives", "static-only", "hidden lint")
+    columns = (
+        "task",
+        "start",
+        "oracle",
+        "nop",
+        "negatives",
+        "static-only",
+        "alternatives",
+        "hidden lint",
+    )
     for column in (*columns, "s", "valid"):
         table.add_column(column, overflow="fold")
     for r in results:
@@ -54,6 +63,7 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
             _mark(r.nop_rejected),
             f"{caught}/{len(r.negatives)}",
             str(static_only),
+            f"{len(r.alternatives) - len(r.rejected_alternatives)}/{len(r.alternatives)}",
             str(len(r.hidden_test_problems)) if r.hidden_test_problems else "ok",
             f"{r.duration_s:.0f}",
             "yes" if r.valid else "NO",
@@ -78,6 +88,12 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
                 )
         for problem in r.hidden_test_problems:
             console.print(f"{r.task_id}: hidden tests: {problem}", markup=False)
+        for name in r.rejected_alternatives:
+            console.print(
+                f"{r.task_id}: known-good alternative {name!r} was rejected:"
+                f" {r.alternatives[name]}",
+                markup=False,
+            )
 
 
 def run_validate(args: argparse.Namespace) -> int:

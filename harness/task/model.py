@@ -11,7 +11,10 @@ A task folder holds:
 - ``negatives/<name>.patch``: known-bad solutions, each a unified diff (``git diff`` format,
   ``a/``/``b/`` prefixes) onto the start or the solution, so it shows just what is wrong;
   ``negatives/<name>/``, an overlay of whole files, is accepted too;
-- ``mutants/<name>/`` (mutation tasks only): broken implementations the agent's tests must catch.
+- ``mutants/<name>/`` (mutation tasks only): broken implementations the agent's tests must catch;
+- ``alternatives/<name>.patch``: known-good solutions that differ from the reference (another
+  design, more tests, changed test helpers), each a diff onto the start; ``validate`` requires
+  every one to be resolved, so the scorer cannot drift into rejecting honest work.
 """
 
 from __future__ import annotations
@@ -138,6 +141,10 @@ class Task:
 
     def negative_patch(self, name: str) -> Path:
         return self.folder / "negatives" / f"{name}.patch"
+
+    def alternative_patches(self) -> list[Path]:
+        folder = self.folder / "alternatives"
+        return sorted(folder.glob("*.patch")) if folder.is_dir() else []
 
     def mutant_dir(self, name: str) -> Path:
         return self.folder / "mutants" / name
