@@ -20,7 +20,8 @@ ORACLE_RUNS = 3
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
-        "validate", help="check tasks: clean start, oracle, nop, negatives, hidden-test lint"
+        "validate",
+        help="check tasks: clean start, oracle, nop, negatives, alternatives, hidden-test lint",
     )
     parser.add_argument("tasks", nargs="*", help="task ids (default: all)")
     parser.add_argument("-j", "--jobs", type=int, default=2, help="concurrent scorings")
