@@ -151,7 +151,7 @@ def test_a_forged_junit_file_is_not_believed(
     result = score(mini_task, workspace)
     tests = check(result, "tests")
     assert not tests.passed
-    assert tests.counts["hidden_failed"] == 4  # the real run overwrote the forged report
+    assert tests.counts["hidden_passed"] == 0  # the forged reports were not believed
 
 
 @pytest.mark.parametrize(

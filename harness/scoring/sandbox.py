@@ -1,9 +1,16 @@
-"""Run a command the way every check runs workspace code: isolated, scrubbed, bounded.
+"""Run commands isolated, scrubbed and bounded.
 
-- no network: a new user + network namespace (``unshare -Urn``) where the kernel allows it;
-- a scrubbed environment: no API keys or tokens, a throw-away HOME;
-- a wall-clock timeout that kills the whole process group;
-- an address-space limit (``prlimit --as``).
+Two strengths, one for each kind of code:
+
+- **untrusted** (agent commands, the code under test): :mod:`harness.scoring.jail`, as uid 65534
+  in new mount, PID and network namespaces, with hidden material behind mounts it cannot undo,
+  the harness, virtual environment and caches out of its reach, its own /tmp, and limits on
+  memory, file size and processes;
+- **tools** (ruff, mypy, import-linter, the skill's own examples): a new user + network
+  namespace (``unshare -Urn``) with a tmpfs HOME, and an address-space limit.
+
+Both get a scrubbed environment (no API keys or tokens, a throw-away HOME) and a wall-clock
+timeout that kills the whole process group.
 """
 
 from __future__ import annotations
@@ -20,7 +27,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.scoring import jail
+
 DEFAULT_MEMORY_BYTES = 4 * 1024**3
+FILE_SIZE_BYTES = 512 * 1024**2  # no single file an agent or a test writes grows past this
+MAX_PROCESSES = 1024  # per sandbox user (all jails share uid 65534): a fork bomb stops here
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,42 @@ def isolation() -> tuple[tuple[str, ...], Isolation]:
             return prefix, Isolation(True, "user+network namespace (unshare -Urn): no network")
     return (), Isolation(
         False, "NOT network-isolated: this kernel does not allow unprivileged unshare"
+    )
+
+
+def jailed(argv: list[str], spec: jail.Jail) -> list[str]:
+    """``argv`` inside the jail ``spec`` describes (see :mod:`harness.scoring.jail`)."""
+    return [sys.executable, "-I", "-S", jail.__file__, spec.to_json(), "--", *argv]
+
+
+@functools.cache
+def jail_available() -> bool:
+    """Whether this machine can build the jail (probed once)."""
+    probe = subprocess.run(
+        jailed(["true"], jail.Jail()), capture_output=True, check=False, env={"PATH": "/bin"}
+    )
+    return probe.returncode == 0
+
+
+def untrusted_jail(
+    home: Path,
+    *,
+    hide: tuple[Path, ...] = (),
+    readonly: tuple[Path, ...] = (),
+    writable: tuple[Path, ...] = (),
+    network: bool = False,
+    memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
+) -> jail.Jail:
+    """The jail for agent commands and the code under test; ``home`` is its private HOME."""
+    return jail.Jail(
+        hide=tuple(str(p) for p in hide),
+        private=(str(home), "/var/tmp", "/dev/shm", "/run/lock"),
+        readonly=tuple(str(p) for p in readonly),
+        writable=tuple(str(p) for p in writable),
+        network=network,
+        memory_bytes=memory_bytes,
+        fsize_bytes=FILE_SIZE_BYTES,
+        nproc=MAX_PROCESSES,
     )
 
 
@@ -140,13 +187,23 @@ def run(
     isolate: bool = True,
     memory_bytes: int = DEFAULT_MEMORY_BYTES,
     hide: tuple[Path, ...] = (),
+    untrusted: bool = False,
+    writable: tuple[Path, ...] = (),
 ) -> Completed:
     """Run ``argv``; with ``hide``, those directories look empty to the command.
 
-    Where namespaces are allowed, HOME (also TMPDIR) is a private in-memory tmpfs.
+    Where namespaces are allowed, HOME (also TMPDIR) is a private in-memory tmpfs. With
+    ``untrusted`` the command runs in the jail: ``cwd`` read-only, ``writable`` writable (the
+    caller hands them to the sandbox user with :func:`harness.scoring.jail.give`).
     """
     with tempfile.TemporaryDirectory(prefix="skill-eval-home-") as home:
-        full = wrap(argv, Path(home), hide=hide, memory_bytes=memory_bytes, isolate=isolate)
+        if untrusted and isolate and jail_available():
+            spec = untrusted_jail(
+                Path(home), hide=hide, readonly=(cwd,), writable=writable, memory_bytes=memory_bytes
+            )
+            full = jailed(argv, spec)
+        else:
+            full = wrap(argv, Path(home), hide=hide, memory_bytes=memory_bytes, isolate=isolate)
         start = time.monotonic()
         proc = subprocess.Popen(
             full,

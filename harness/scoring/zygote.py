@@ -46,8 +46,8 @@ from pathlib import Path
 from typing import Any
 
 from harness import __version__
-from harness.paths import scoring_root
-from harness.scoring import sandbox
+from harness.paths import scoring_root, suite_dir
+from harness.scoring import jail, sandbox
 
 # Imported once by the zygote: the test stack of the fixture service. Workspace code never is.
 PRELOAD = (
@@ -225,7 +225,9 @@ def _supervise(conn: socket.socket, request: dict[str, Any]) -> None:
 def _work(request: dict[str, Any]) -> int:
     """In the forked worker: become the sandbox, then run pytest in this warm interpreter."""
     try:
-        if request["isolate"]:
+        if request.get("jail"):  # as root: uid 65534 in mount, PID and network namespaces
+            jail.enter(jail.Jail.from_json(str(request["jail"])))
+        elif request["isolate"]:
             _enter_namespaces([(str(size), str(p)) for size, p in request["mounts"]])
         limit = int(request["memory_bytes"])
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -277,6 +279,7 @@ def _key() -> str:
         os.path.realpath(sys.executable),
         __version__,
         hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+        hashlib.sha256(Path(jail.__file__).read_bytes()).hexdigest(),
         str(site.stat().st_mtime_ns),
     )
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
@@ -342,6 +345,7 @@ def run_pytest(
     timeout_s: float,
     env_extra: dict[str, str] | None = None,
     memory_bytes: int = sandbox.DEFAULT_MEMORY_BYTES,
+    writable: tuple[Path, ...] = (),
 ) -> sandbox.Completed | None:
     """``python -I -m pytest ARGS`` in a sandbox forked from the zygote; None: use a fresh one.
 
@@ -374,6 +378,15 @@ def run_pytest(
                 (sandbox.HOME_TMPFS_SIZE, str(home)),
                 (sandbox.HIDDEN_TMPFS_SIZE, str(path.parent)),
             ],
+            "jail": sandbox.untrusted_jail(
+                home,
+                hide=(path.parent, suite_dir() / "tasks"),
+                readonly=(cwd,),
+                writable=writable,
+                memory_bytes=memory_bytes,
+            ).to_json()
+            if sandbox.jail_available()
+            else None,
             "stdout": str(out),
             "stderr": str(err),
         }

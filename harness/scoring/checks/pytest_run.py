@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from harness.scoring import sandbox, zygote
+from harness.paths import suite_dir
+from harness.scoring import jail, sandbox, zygote
 
 Outcome = Literal["passed", "failed", "error", "skipped"]
 
@@ -116,8 +117,12 @@ def parse_junit(path: Path, modules: set[str]) -> list[TestCase]:
 
 
 def run_pytest(root: Path, scratch: Path, paths: list[str], timeout_s: float) -> PytestRun:
-    junit = scratch / f"junit-{uuid.uuid4().hex}.xml"
-    junit.unlink(missing_ok=True)
+    # The only place the jailed tests may write besides their private /tmp: a fresh directory
+    # for the report. The tree under test is read-only to them.
+    report_dir = scratch / f"junit-{uuid.uuid4().hex}"
+    report_dir.mkdir()
+    jail.give(str(report_dir))
+    junit = report_dir / "report.xml"
     args = [
         "-c",
         str(root / "pyproject.toml"),
@@ -141,14 +146,25 @@ def run_pytest(root: Path, scratch: Path, paths: list[str], timeout_s: float) ->
     ]
     env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     # The warm zygote is a ``python -I`` too; a fresh interpreter is the fallback.
-    done = zygote.run_pytest(args, cwd=root, timeout_s=timeout_s, env_extra=env)
+    done = zygote.run_pytest(
+        args, cwd=root, timeout_s=timeout_s, env_extra=env, writable=(report_dir,)
+    )
     warm = done is not None
     if done is None:
         junit.unlink(missing_ok=True)
         # -I: no PYTHONPATH, no user site, no cwd on sys.path: start-up hooks stay out
         argv = [sys.executable, "-I", "-m", "pytest", *args]
-        hide = (zygote.socket_path().parent,)  # no run gets past its sandbox through the zygote
-        done = sandbox.run(argv, cwd=root, timeout_s=timeout_s, env_extra=env, hide=hide)
+        # No run gets past its sandbox through the zygote, or reads the benchmark's tasks.
+        hide = (zygote.socket_path().parent, suite_dir() / "tasks")
+        done = sandbox.run(
+            argv,
+            cwd=root,
+            timeout_s=timeout_s,
+            env_extra=env,
+            hide=hide,
+            untrusted=True,
+            writable=(report_dir,),
+        )
     run = PytestRun(
         warm=warm,
         returncode=done.returncode,

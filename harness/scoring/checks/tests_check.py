@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from harness.scoring import jail
 from harness.scoring.checks.base import ScoringContext, Stopwatch
 from harness.scoring.checks.pytest_run import PytestRun, TestCase, expected_tests, run_pytest
 from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR
 from harness.scoring.result import CheckResult, Finding
-from harness.scoring.sandbox import isolation
+from harness.scoring.sandbox import isolation, jail_available
 from harness.task.model import CheckName, Task
 
 Key = tuple[str, str | None, str]
@@ -109,6 +110,6 @@ class TestsCheck:
             counts=counts,
             findings=findings,
             duration_s=watch.elapsed,
-            isolation=isolation()[1].description
+            isolation=(jail.strength() if jail_available() else isolation()[1].description)
             + ("; pytest forked from the warm zygote" if run.warm else "; pytest started fresh"),
         )
