@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -28,9 +29,31 @@ def shell(workspace: Path) -> Iterator[ShellSession]:
         yield session
 
 
-def gone(pid: int, within_s: float = 10) -> bool:
+def running(marker: str) -> bool:
+    """Whether any process on the machine has ``marker`` in its command line.
+
+    The shell lives in a PID namespace of its own, so the ids it reports mean nothing here.
+    """
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError):
+                if marker.encode() in (proc / "cmdline").read_bytes():
+                    return True
+    return False
+
+
+def appears(marker: str, within_s: float = 10) -> bool:
     deadline = time.monotonic() + within_s
-    while Path(f"/proc/{pid}").exists():
+    while not running(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def gone(marker: str, within_s: float = 10) -> bool:
+    deadline = time.monotonic() + within_s
+    while running(marker):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)
@@ -70,14 +93,17 @@ def test_a_syntax_error_fails_fast_and_keeps_the_session(shell: ShellSession) ->
 
 def test_a_timeout_kills_the_session_and_what_it_started(shell: ShellSession) -> None:
     shell.run("cd src", 10)
-    pid = int(shell.run("sleep 1000 & echo $!", 10).stdout)
+    shell.run("sleep 1000.1 & setsid sleep 1000.2 &", 10)
+    assert appears("1000.1")
+    assert appears("1000.2")
     started = time.monotonic()
     hung = shell.run("echo before; sleep 1000", 1)
     assert time.monotonic() - started < 5
     assert hung.timed_out
     assert hung.shell_ended
     assert hung.stdout == "before\n"
-    assert gone(pid)
+    assert gone("1000.1")
+    assert gone("1000.2")  # a detached child too: it dies with the session's PID namespace
     assert shell.run("pwd", 10).stdout.strip() == str(shell.cwd)  # a new session
 
 
@@ -91,10 +117,10 @@ def test_exit_ends_the_session_and_the_next_command_gets_a_new_one(shell: ShellS
 
 def test_closing_kills_background_processes(workspace: Path) -> None:
     session = ShellSession(workspace)
-    pid = int(session.run("sleep 1000 & echo $!", 10).stdout)
-    assert Path(f"/proc/{pid}").exists()
+    session.run("sleep 1000.3 &", 10)
+    assert appears("1000.3")
     session.close()
-    assert gone(pid)
+    assert gone("1000.3")
 
 
 def test_huge_output_is_bounded(shell: ShellSession) -> None:

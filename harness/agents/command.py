@@ -24,7 +24,7 @@ from typing import Any
 
 from harness.agents.base import AgentRequest
 from harness.errors import HarnessError
-from harness.scoring import sandbox
+from harness.scoring import jail, sandbox
 from harness.store.models import AgentResult, AgentStatus, Usage
 
 PASS_THROUGH_ENV = (
@@ -127,19 +127,37 @@ class CommandAgent:
                 return AgentResult(
                     status="infra_error", detail=f"baseline arm has skill traces: {traces}"
                 )
-        with tempfile.TemporaryDirectory(prefix="skill-eval-agent-home-") as home:
-            prompt_file = Path(home) / "prompt.md"
+        with tempfile.TemporaryDirectory(prefix="skill-eval-agent-home-") as tmp:
+            home, shared = Path(tmp, "home"), Path(tmp, "prompt")
+            home.mkdir()
+            shared.mkdir()
+            Path(tmp).chmod(0o755)
+            shared.chmod(0o755)
+            prompt_file = shared / "prompt.md"
             prompt_file.write_text(request.task.spec.prompt)
             env = {k: v for k, v in os.environ.items() if k in PASS_THROUGH_ENV}
-            env["HOME"] = home
+            env["HOME"] = str(home)
             env["PYTHONPATH"] = str(workspace / "src")  # lint-imports from the repository root
+            argv = self.argv(request.task.spec.prompt, prompt_file, workspace)
+            if sandbox.jail_available():  # uid 65534; the network stays (the CLI needs its API)
+                jail.give(str(workspace))
+                jail.give(str(home))
+                on_path = [Path(d) for d in env.get("PATH", "").split(":") if d]
+                spec = sandbox.untrusted_jail(
+                    home,
+                    hide=request.hidden,
+                    readonly=(shared, *on_path),
+                    writable=(workspace,),
+                    network=True,
+                    memory_bytes=None,  # V8 reserves far more address space than it uses
+                )
+                argv = sandbox.jailed(argv, spec)
+            else:
+                argv = sandbox.hiding(argv, request.hidden)
             started = time.monotonic()
             try:
                 proc = subprocess.Popen(
-                    sandbox.hiding(
-                        self.argv(request.task.spec.prompt, prompt_file, workspace),
-                        request.hidden,
-                    ),
+                    argv,
                     cwd=workspace,
                     env=env,
                     stdin=subprocess.DEVNULL,
@@ -166,6 +184,9 @@ class CommandAgent:
         result.wall_s = wall
         if proc.returncode not in (0, None) and status == "completed":
             result.detail = f"exit code {proc.returncode}: {stderr.strip()[-500:]}"
+        if proc.returncode in (127, jail.SETUP_FAILED) and stderr.startswith("jail:"):
+            # the CLI was never started: not a verdict on the agent
+            result.status = "infra_error"
         return result
 
 

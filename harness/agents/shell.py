@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.scoring import sandbox
+from harness.scoring import jail, sandbox
 
 KEEP_BYTES = 64 * 1024  # of each stream, from the start and from the end
 
@@ -107,8 +107,21 @@ class ShellSession:
         home = self._dir / "home"
         home.mkdir()
         argv = ["/bin/bash", "--noprofile", "--norc"]
+        if sandbox.jail_available():
+            self._dir.chmod(0o755)  # the jail reads the command files from here, read-only
+            jail.give(str(self.cwd))  # the workspace is the agent's to write, and nothing else
+            spec = sandbox.untrusted_jail(
+                home,
+                hide=self.hidden,
+                readonly=(self._dir,),
+                writable=(self.cwd,),
+                memory_bytes=self.memory_bytes,
+            )
+            full = sandbox.jailed(argv, spec)
+        else:
+            full = sandbox.wrap(argv, home, hide=self.hidden, memory_bytes=self.memory_bytes)
         self._proc = subprocess.Popen(
-            sandbox.wrap(argv, home, hide=self.hidden, memory_bytes=self.memory_bytes),
+            full,
             cwd=self.cwd,
             # src on the path: lint-imports finds the package from the repository root
             env=sandbox.scrubbed_env(home, {"PYTHONPATH": str(Path(self.cwd) / "src")}),
