@@ -17,11 +17,13 @@ from pathlib import Path
 from harness.agents.base import Agent, AgentRequest, Limits, SkillBundle
 from harness.agents.skill import stage
 from harness.paths import REPO_ROOT, cache_dir, scoring_root
+from harness.scoring.baseline import ensure_baseline
 from harness.scoring.scorer import score
 from harness.store.models import AgentResult, TrialRecord, TrialSpec
 from harness.store.run_store import RunStore
 from harness.task.model import Task
-from harness.workspace.prepare import git, prepare
+from harness.workspace.diff import tree_diff
+from harness.workspace.prepare import prepare
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class Runner:
             result = trial.agent.run(request)
         except Exception as exc:  # the agent's plumbing broke: not a verdict on the agent
             result = AgentResult(status="infra_error", detail=f"{type(exc).__name__}: {exc}")
-        diff = workspace_diff(workspace)
+        diff = workspace_diff(trial.task, workspace)
         scored = None
         scoring_error = None
         if not result.infra_error:
@@ -144,12 +146,11 @@ def skill_locations(skill_source: Path | None) -> list[Path]:
     return places
 
 
-def workspace_diff(workspace: Path) -> str:
-    """The agent's change against the starting commit, new files included."""
+def workspace_diff(task: Task, workspace: Path) -> str:
+    """The agent's change against the task's starting tree, new files included."""
     try:
-        git(workspace, "add", "--all")
-        return git(workspace, "diff", "--cached", "--no-color", "HEAD")
-    except Exception as exc:  # a broken repository still gets scored; record why there is no diff
+        return tree_diff(ensure_baseline(task).start, workspace)
+    except Exception as exc:  # the trial still gets scored; record why there is no diff
         return f"# no diff: {exc}\n"
 
 
