@@ -1,0 +1,218 @@
+"""Sound scoring: what agents and the code under test cannot reach, by construction.
+
+Each test plays a determined agent (or hostile code under test) and checks the mechanism holds:
+the jail (uid 65534 in mount, PID and network namespaces), the diff taken outside the
+workspace's git, and the read-only tree under test. They need root, as CI has: the jail's
+strong form drops from root to an unprivileged user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.agents.shell import ShellSession
+from harness.paths import REPO_ROOT
+from harness.scoring import sandbox
+from harness.scoring.result import CheckResult, ScoreResult
+from harness.scoring.scorer import score
+from harness.store.runner import workspace_diff
+from harness.task import Task
+from harness.task.model import CheckName
+from tests.conftest import WorkspaceFactory
+
+PRICING = "src/minisvc/domain/pricing.py"
+HIDDEN = "tests/hidden/test_discount.py"
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the strong jail needs root (CI has it)")
+
+
+def check(result: ScoreResult, name: CheckName) -> CheckResult:
+    found = result.check(name)
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    hidden = tmp_path / "hidden-material"
+    hidden.mkdir()
+    (hidden / "solution.patch").write_text("THE-ANSWER\n")
+    return hidden
+
+
+def test_the_jail_is_available_here() -> None:
+    assert sandbox.jail_available()
+
+
+@pytest.mark.parametrize(
+    "attempt",
+    [
+        "umount {h}; cat {h}/solution.patch",
+        "umount -l {h}; cat {h}/solution.patch",
+        "unshare -Urm sh -c 'umount {h}; cat {h}/solution.patch'",
+        "unshare -Urm sh -c 'mkdir -p /tmp/m; mount --bind {p} /tmp/m;"
+        " cat /tmp/m/{n}/solution.patch'",
+        "for r in /proc/[0-9]*/root; do cat $r{h}/solution.patch; done",
+        "nsenter -t 1 -m cat {h}/solution.patch",
+    ],
+    ids=["umount", "lazy-umount", "own-userns", "bind-parent", "proc-root", "nsenter"],
+)
+def test_an_agent_cannot_undo_the_hiding(tmp_path: Path, secret: Path, attempt: str) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    with ShellSession(workspace, hidden=(secret,)) as shell:
+        command = attempt.format(h=secret, p=secret.parent, n=secret.name)
+        out = shell.run(command + " 2>&1; echo done", 30)
+    assert "done" in out.stdout
+    assert "THE-ANSWER" not in out.stdout + out.stderr
+
+
+def test_an_agent_cannot_write_the_harness_or_see_its_processes(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    targets = [REPO_ROOT / "harness" / "pwned.py", Path(sys.prefix) / "pwned.pth"]
+    with ShellSession(workspace) as shell:
+        for target in targets:
+            shell.run(f"echo x > {target}", 10)
+        mine = shell.run("echo ok > mine.txt; cat mine.txt", 10).stdout
+        processes = shell.run("ls /proc | grep -c '^[0-9]'", 10).stdout
+        uid = shell.run("id -u", 10).stdout.strip()
+    assert mine == "ok\n"  # the workspace is the agent's
+    assert not any(t.exists() for t in targets)
+    assert int(processes) < 10  # its own shell and children, not the machine's
+    assert uid == "65534"
+
+
+def test_detached_children_end_with_the_session(tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    marker = "4242.17"
+    with ShellSession(workspace) as shell:
+        shell.run(f"setsid nohup sleep {marker} > /dev/null 2>&1 &", 10)
+    deadline = 50
+    while deadline and any(
+        marker.encode() in (p / "cmdline").read_bytes()
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and (p / "cmdline").exists()
+    ):
+        deadline -= 1
+        subprocess.run(["sleep", "0.1"], check=True)
+    assert deadline, "a detached child outlived the session"
+
+
+def test_git_configuration_in_the_workspace_never_runs(
+    mini_task: Task, make_workspace: WorkspaceFactory, tmp_path: Path
+) -> None:
+    workspace = make_workspace("start")
+    marker = tmp_path / "ran-as-harness"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    git = ["git", "-C", str(workspace)]
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": str(tmp_path)}
+    for args in (
+        ["init", "-q"],
+        ["add", "-A"],
+        ["-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "start"],
+    ):
+        subprocess.run([*git, *args], check=True, env=env)
+    (workspace / PRICING).write_text((workspace / PRICING).read_text() + "\nCHANGED = 1\n")
+    subprocess.run([*git, "add", "-A"], check=True, env=env)
+    subprocess.run(
+        [*git, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "work"],
+        check=True,
+        env=env,
+    )  # committed: a diff against HEAD would be empty
+    for key, value in (
+        ("core.fsmonitor", str(hook)),
+        ("diff.external", str(hook)),
+        ("core.pager", str(hook)),
+    ):
+        subprocess.run([*git, "config", key, value], check=True, env=env)
+    (workspace / ".gitattributes").write_text("*.py filter=evil diff=evil\n")
+    subprocess.run([*git, "config", "filter.evil.clean", str(hook)], check=True, env=env)
+    diff = workspace_diff(mini_task, workspace)
+    assert "+CHANGED = 1" in diff
+    assert not marker.exists()
+
+
+HIDDEN_REWRITE = f'''
+import pathlib
+
+_hidden = pathlib.Path("{HIDDEN}")
+_names = ["test_ten_percent_off", "test_rounds_down", "test_rejects_out_of_range"]
+try:
+    _hidden.write_text("".join(f"def {{n}}() -> None:\\n    pass\\n" for n in _names))
+except OSError:
+    pass
+'''
+
+
+def test_code_under_test_cannot_rewrite_the_hidden_tests(
+    mini_task: Task, make_workspace: WorkspaceFactory
+) -> None:
+    workspace = make_workspace("start")
+    with (workspace / PRICING).open("a") as handle:  # imported by the visible tests first
+        handle.write(HIDDEN_REWRITE)
+    result = score(mini_task, workspace)
+    assert check(result, "tests").counts["hidden_passed"] == 0
+    assert not result.resolved
+
+
+POISON = """
+import pathlib
+
+for _target in {targets!r}:
+    try:
+        pathlib.Path(_target).write_text("poisoned")
+    except OSError:
+        pass
+"""
+
+
+def test_code_under_test_cannot_poison_shared_state(
+    mini_task: Task, make_workspace: WorkspaceFactory, cache_root: Path
+) -> None:
+    targets = [
+        str(REPO_ROOT / "harness" / "poisoned.py"),
+        str(Path(sys.prefix) / "poisoned.pth"),
+        str(cache_root / "poisoned.txt"),
+        "/var/tmp/poisoned.txt",
+    ]
+    workspace = make_workspace("solution")
+    with (workspace / PRICING).open("a") as handle:
+        handle.write(POISON.format(targets=targets))
+    result = score(mini_task, workspace)
+    assert check(result, "tests").passed  # the writes failed quietly; the solution is right
+    assert not [t for t in targets if Path(t).exists()]
+
+
+KILL_PARENT = """
+import os
+import signal
+
+os.kill(os.getppid(), signal.SIGKILL)
+os.killpg(os.getpgid(0), signal.SIGKILL)
+"""
+
+
+def test_code_that_kills_its_parent_leaves_a_verdict(
+    mini_task: Task, make_workspace: WorkspaceFactory
+) -> None:
+    workspace = make_workspace("solution")
+    with (workspace / PRICING).open("a") as handle:
+        handle.write(KILL_PARENT)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "score", mini_task.id, str(workspace), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ},
+    )
+    assert done.returncode == 1, done.stderr[-500:]  # 1: scored, not resolved; never killed
+    assert json.loads(done.stdout)["resolved"] is False
