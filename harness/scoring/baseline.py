@@ -33,7 +33,7 @@ from harness.task.model import Task
 from harness.workspace.prepare import build_start
 from harness.workspace.tree import copy_tree, hash_trees, iter_files
 
-_FORMAT = 2  # 2: mypy file cache instead of SQLite
+_FORMAT = 3  # 2: mypy file cache instead of SQLite; 3: ruff ignores .gitignore/.ignore
 
 
 @functools.cache

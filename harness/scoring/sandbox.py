@@ -26,6 +26,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from harness.scoring import jail
 
@@ -205,35 +206,50 @@ def run(
         else:
             full = wrap(argv, Path(home), hide=hide, memory_bytes=memory_bytes, isolate=isolate)
         start = time.monotonic()
-        proc = subprocess.Popen(
-            full,
-            cwd=cwd,
-            env=scrubbed_env(Path(home), env_extra),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-        timed_out = False
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc)
-            stdout, stderr = proc.communicate()
-        finally:
-            _kill_group(proc)
-        return Completed(
-            returncode=proc.returncode,
-            stdout=stdout,
-            stderr=stderr,
-            timed_out=timed_out,
-            duration_s=time.monotonic() - start,
-        )
+        # Output goes to files, never to memory: what a command prints is unbounded.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen(
+                full,
+                cwd=cwd,
+                env=scrubbed_env(Path(home), env_extra),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+            timed_out = False
+            try:
+                proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+            finally:
+                _kill_group(proc)
+                proc.wait()
+            return Completed(
+                returncode=proc.returncode,
+                stdout=read_bounded(out),
+                stderr=read_bounded(err),
+                timed_out=timed_out,
+                duration_s=time.monotonic() - start,
+            )
 
 
-def _kill_group(proc: subprocess.Popen[str]) -> None:
+MAX_OUTPUT_BYTES = 64 * 1024**2
+
+
+def read_bounded(handle: IO[bytes], limit: int = MAX_OUTPUT_BYTES) -> str:
+    """What was written to ``handle``: all of it up to ``limit``, else its head and tail."""
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(0)
+    if size <= limit:
+        return handle.read().decode(errors="replace")
+    head = handle.read(limit // 2)
+    handle.seek(size - limit // 2)
+    tail = handle.read()
+    cut = f"\n... [{size - limit} bytes cut] ...\n".encode()
+    return (head + cut + tail).decode(errors="replace")
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)

@@ -14,12 +14,10 @@ from harness.errors import HarnessError
 from harness.paths import scoring_root
 from harness.scoring.baseline import ensure_baseline
 from harness.scoring.checks import Check, ScoringContext, default_checks
-from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR, is_helper
-from harness.scoring.result import CheckResult, ScoreResult
+from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR, START_HELPER_PREFIX, is_helper
+from harness.scoring.result import CheckResult, Finding, ScoreResult
 from harness.task.model import Task
-from harness.workspace.tree import copy_tree
-
-START_HELPER_PREFIX = "start_"
+from harness.workspace.tree import copy_tree, iter_files
 
 
 def install_hidden_tests(task: Task, workdir: Path, start: Path) -> None:
@@ -42,6 +40,42 @@ def install_hidden_tests(task: Task, workdir: Path, start: Path) -> None:
             shutil.copyfile(helper, target / f"{START_HELPER_PREFIX}{helper.name}")
     if (workdir / "tests" / "__init__.py").is_file() and not (target / "__init__.py").exists():
         (target / "__init__.py").write_text("")
+
+
+MAX_WORKSPACE_BYTES = 200 * 1024**2
+MAX_FILE_BYTES = 50 * 1024**2
+
+
+def oversize(workspace: Path) -> str | None:
+    """Why the workspace is too large to score (apparent sizes, so sparse files count), if it is."""
+    total = 0
+    for rel in iter_files(workspace):
+        size = (workspace / rel).stat().st_size
+        if size > MAX_FILE_BYTES:
+            return f"{rel.as_posix()} is {size} bytes (at most {MAX_FILE_BYTES} per file)"
+        total += size
+        if total > MAX_WORKSPACE_BYTES:
+            return f"the workspace's files exceed {MAX_WORKSPACE_BYTES} bytes"
+    return None
+
+
+def _rejected(task: Task, workspace: Path, why: str, started: float) -> ScoreResult:
+    guard = CheckResult(
+        name="tamper",
+        passed=False,
+        can_fail=True,
+        summary=f"not scored: {why}",
+        findings=[Finding(code="too-large", message=why)],
+    )
+    return ScoreResult(
+        task_id=task.id,
+        task_hash=task.content_hash,
+        harness_version=__version__,
+        resolved=False,
+        checks=[guard],
+        duration_s=round(time.monotonic() - started, 3),
+        workspace=str(workspace),
+    )
 
 
 def _safe_run(check: Check, ctx: ScoringContext) -> CheckResult:
@@ -69,6 +103,9 @@ def score(
     if not workspace.is_dir():
         raise HarnessError(f"{workspace}: workspace not found (expected a directory)")
     started = time.monotonic()
+    too_large = oversize(workspace)
+    if too_large is not None:  # never copied: a sparse 10 GB file would fill the disk
+        return _rejected(task, workspace, too_large, started)
     baseline = ensure_baseline(task)
     selected = [c for c in (checks if checks is not None else default_checks()) if c.applies(task)]
     scoring_root().mkdir(parents=True, exist_ok=True)

@@ -394,10 +394,12 @@ def run_pytest(
         reply = _read_line(conn, timeout_s + 30)
         if reply is None or reply.get("returncode") == SETUP_FAILED:
             return None
+        with out.open("rb") as stdout, err.open("rb") as stderr:
+            printed = sandbox.read_bounded(stdout), sandbox.read_bounded(stderr)
         return sandbox.Completed(
             returncode=int(reply["returncode"]),
-            stdout=out.read_text(errors="replace"),
-            stderr=err.read_text(errors="replace"),
+            stdout=printed[0],
+            stderr=printed[1],
             timed_out=bool(reply["timed_out"]),
             duration_s=float(reply["duration_s"]),
         )

@@ -67,5 +67,6 @@ if __name__ == "__main__":
     try:
         result = main(sys.argv[1])
     except Exception as exc:
-        result = {"error": f"{type(exc).__name__}: {exc}"}
+        key = "syntax_error" if type(exc).__name__ == "SourceSyntaxError" else "error"
+        result = {key: f"{type(exc).__name__}: {exc}"}
     print(json.dumps(result))

@@ -13,9 +13,13 @@ fails on:
 - ``introspection``: frame walking and heap scans (``sys._getframe``, ``inspect.stack``,
   ``inspect.currentframe``, ``gc.get_objects``, ``gc.get_referrers``, ``sys.settrace``,
   ``sys.setprofile``);
-- ``dynamic-code``: ``exec``, ``eval``, ``compile``, ``__import__``, ``importlib.import_module``
-  (the way to spell any of the above without naming it);
-- ``junit-reference``: a string mentioning JUnit.
+- ``dynamic-code``: ``exec``, ``eval``, ``compile``, ``__import__``, ``importlib.import_module``,
+  ``pkgutil.resolve_name``, ``sys.modules`` (the way to spell any of the above without naming
+  it, and imports the layer contracts cannot see);
+- ``junit-reference``: a string mentioning JUnit;
+- ``shadowing``: a module the change adds where the tests import from (``src/``, ``tests/``)
+  under the name of a standard-library or installed module (``src/jwt.py``, ``tests/httpx.py``):
+  the tests would import it instead of the library. This one is structural, not a tripwire.
 
 A file that does not parse is left to ruff and mypy. This is a tripwire for deliberate forging,
 not a proof that none happened; the result says which lines tripped it.
@@ -24,7 +28,10 @@ not a proof that none happened; the result says which lines tripped it.
 from __future__ import annotations
 
 import ast
-from pathlib import PurePosixPath
+import functools
+import importlib.metadata
+import sys
+from pathlib import Path, PurePosixPath
 from typing import ClassVar
 
 from harness.scoring.checks.base import ScoringContext, Stopwatch
@@ -49,6 +56,9 @@ CALLS: dict[str, str] = {
     "sys.settrace": "introspection",
     "sys.setprofile": "introspection",
     "importlib.import_module": "dynamic-code",
+    "importlib.__import__": "dynamic-code",
+    "pkgutil.resolve_name": "dynamic-code",
+    "sys.modules": "dynamic-code",  # a module put in place, or taken, without an import
     "exec": "dynamic-code",
     "eval": "dynamic-code",
     "compile": "dynamic-code",
@@ -62,6 +72,7 @@ RULES = (
     "introspection",
     "dynamic-code",
     "junit-reference",
+    "shadowing",
 )
 
 
@@ -149,6 +160,47 @@ def scan(rel: PurePosixPath, before: str | None, after: str) -> list[Finding]:
     ]
 
 
+@functools.cache
+def library_modules() -> frozenset[str]:
+    """Top-level names of the standard library and of every installed distribution."""
+    installed = set(importlib.metadata.packages_distributions())
+    return frozenset(installed | set(sys.stdlib_module_names) | set(sys.builtin_module_names))
+
+
+def _top_level_name(rel: PurePosixPath) -> str | None:
+    """The import name ``rel`` would have with ``src/`` and ``tests/`` on the path."""
+    parts = rel.parts
+    if len(parts) < 2 or parts[0] not in ("src", "tests"):
+        return None
+    if parts[0] == "tests" and rel.as_posix().startswith(HIDDEN_TESTS_DIR + "/"):
+        return None
+    head = parts[1]
+    if len(parts) == 2:
+        return head.removesuffix(".py") if head.endswith((".py", ".pyi")) else None
+    return head  # a package (or namespace folder) directly under src/ or tests/
+
+
+def shadowing(workdir: Path, start: Path) -> list[Finding]:
+    """New modules under src/ or tests/ named like a library the tests would import instead."""
+    before = {
+        n for rel in iter_files(start) if (n := _top_level_name(PurePosixPath(rel.as_posix())))
+    }
+    found: dict[str, str] = {}
+    for rel in iter_files(workdir):
+        posix = PurePosixPath(rel.as_posix())
+        name = _top_level_name(posix)
+        if name and name not in before and name in library_modules():
+            found.setdefault(name, posix.as_posix())
+    return [
+        Finding(
+            path=path,
+            code="shadowing",
+            message=f"shadows the library module {name!r}: tests would import this instead",
+        )
+        for name, path in sorted(found.items())
+    ]
+
+
 class InterferenceCheck:
     name: ClassVar[CheckName] = "interference"
     can_fail: ClassVar[bool] = True
@@ -159,7 +211,7 @@ class InterferenceCheck:
 
     def run(self, ctx: ScoringContext) -> CheckResult:
         watch = Stopwatch()
-        findings: list[Finding] = []
+        findings = shadowing(ctx.workdir, ctx.baseline.start)
         for rel in iter_files(ctx.workdir):
             posix = PurePosixPath(rel.as_posix())
             if rel.suffix != ".py" or posix.as_posix().startswith(HIDDEN_TESTS_DIR + "/"):

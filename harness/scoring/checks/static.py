@@ -50,6 +50,7 @@ def ruff_findings(root: Path, *, include_hidden: bool = False) -> list[Finding]:
             "--output-format",
             "json",
             "--no-cache",
+            "--no-respect-gitignore",  # an agent's .gitignore or .ignore cannot hide files
             "--exit-zero",
             *exclude,
             ".",
@@ -102,7 +103,7 @@ def mypy_findings(root: Path, cache_dir: Path, *, include_hidden: bool = False) 
         timeout_s=STATIC_TIMEOUT_S,
         env_extra={"MYPYPATH": str(root / "src")},
     )
-    if done.timed_out or done.returncode not in (0, 1):
+    if done.timed_out or done.returncode not in (0, 1, 2):
         raise ToolError(f"mypy exited {done.returncode}: {(done.stderr or done.stdout)[-500:]}")
     findings: list[Finding] = []
     for line in done.stdout.splitlines():
@@ -119,7 +120,8 @@ def mypy_findings(root: Path, cache_dir: Path, *, include_hidden: bool = False) 
                 message=row["message"],
             )
         )
-    if done.returncode == 1 and not findings:
+    # 2 is a blocking error: the code's own (a syntax error, reported above) or mypy's
+    if done.returncode in (1, 2) and not findings:
         raise ToolError(f"mypy failed without reporting errors: {done.stderr.strip()[:500]}")
     return findings
 
@@ -160,6 +162,8 @@ def layer_findings(root: Path) -> tuple[list[Finding], int]:
     if done.timed_out or done.returncode != 0:
         raise ToolError(f"import-linter failed: {(done.stderr or done.stdout).strip()[-500:]}")
     report = json.loads(done.stdout)
+    if report.get("syntax_error"):  # the code's fault, not the tool's: a failing finding
+        return [Finding(code="syntax", message=str(report["syntax_error"]))], 0
     if report.get("error"):
         raise ToolError(f"import-linter: {report['error']}")
     findings: list[Finding] = []
@@ -188,6 +192,66 @@ def layer_findings(root: Path) -> tuple[list[Finding], int]:
                 )
             )
     return findings, len(report["contracts"])
+
+
+def stubs_hiding_sources(workdir: Path, start: Path) -> list[Finding]:
+    """A new ``.pyi`` beside a ``.py``: mypy reads the stub and never checks the module."""
+    found: list[Finding] = []
+    for top in ("src", "tests"):
+        for stub in sorted((workdir / top).rglob("*.pyi")) if (workdir / top).is_dir() else []:
+            rel = stub.relative_to(workdir)
+            if stub.with_suffix(".py").is_file() and not (start / rel).is_file():
+                found.append(
+                    Finding(
+                        path=rel.as_posix(),
+                        code="stub-hides-source",
+                        message=f"mypy reads this stub instead of {rel.with_suffix('.py').name},"
+                        " which is then never type-checked",
+                    )
+                )
+    return found
+
+
+def outside_the_contracts(workdir: Path, start: Path) -> list[Finding]:
+    """Code the contracts cannot see: the layer rules hold only inside packages they know.
+
+    - a new top-level module or package under ``src/`` (beside the service's package) is in no
+      contract, so anything may import it and it may import anything;
+    - a folder of modules without ``__init__.py`` inside a package is a namespace package,
+      which import-linter does not scan: its imports are invisible.
+    """
+    found: list[Finding] = []
+    src, before = workdir / "src", start / "src"
+    if not src.is_dir():
+        return found
+    known = {p.name for p in before.iterdir()} if before.is_dir() else set()
+    for entry in sorted(src.iterdir()):
+        if entry.name in known or entry.name.startswith(".") or entry.name == "__pycache__":
+            continue
+        if entry.suffix in (".py", ".pyi") or (entry.is_dir() and any(entry.rglob("*.py"))):
+            found.append(
+                Finding(
+                    path=f"src/{entry.name}",
+                    code="outside-contracts",
+                    message="a new top-level module or package beside the service's package:"
+                    " no layer contract covers it",
+                )
+            )
+    for package in sorted(p for p in src.iterdir() if (p / "__init__.py").is_file()):
+        for folder in sorted(d for d in package.rglob("*") if d.is_dir()):
+            if folder.name == "__pycache__" or (folder / "__init__.py").is_file():
+                continue
+            if any(folder.glob("*.py")):
+                rel = folder.relative_to(workdir).as_posix()
+                found.append(
+                    Finding(
+                        path=rel,
+                        code="namespace-folder",
+                        message="modules in a folder without __init__.py: import-linter does"
+                        " not see their imports",
+                    )
+                )
+    return found
 
 
 # --- the three checks ---------------------------------------------------------------------------
@@ -257,7 +321,9 @@ class MypyCheck:
             current = mypy_findings(ctx.workdir, cache)
         except (ToolError, json.JSONDecodeError) as exc:
             return _tool_error(self.name, watch, exc)
-        new = introduced(current, ctx.baseline.mypy)
+        new = stubs_hiding_sources(ctx.workdir, ctx.baseline.start) + introduced(
+            current, ctx.baseline.mypy
+        )
         return _result(self.name, watch, new, len(current), "type errors")
 
 
@@ -275,6 +341,7 @@ class LayersCheck:
             current, contracts = layer_findings(ctx.workdir)
         except (ToolError, json.JSONDecodeError, KeyError) as exc:
             return _tool_error(self.name, watch, exc)
+        current = outside_the_contracts(ctx.workdir, ctx.baseline.start) + current
         result = _result(self.name, watch, current, len(current), "broken import chains")
         result.counts["contracts"] = contracts
         return result

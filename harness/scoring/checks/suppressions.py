@@ -1,7 +1,13 @@
-"""New ways of silencing a check, counted in the change (reported, never failing by itself)."""
+"""New ways of silencing a check, counted in the change (reported, never failing by itself).
+
+Counted per silenced unit: a line-level comment counts once, a comment that silences a whole
+file counts the file's lines, and the ``else`` branch of ``if TYPE_CHECKING:`` (which mypy never
+checks) counts its lines.
+"""
 
 from __future__ import annotations
 
+import ast
 import difflib
 import re
 from typing import ClassVar
@@ -14,12 +20,37 @@ from harness.workspace.tree import iter_files, read_text_or_none
 
 PATTERNS: dict[str, re.Pattern[str]] = {
     "type_ignore": re.compile(r"#\s*type:\s*ignore"),
-    "noqa": re.compile(r"#\s*(?:ruff:\s*)?noqa", re.IGNORECASE),
+    "noqa": re.compile(r"#\s*(?:ruff:\s*|flake8:\s*)?noqa", re.IGNORECASE),
     "mypy_inline_config": re.compile(r"#\s*mypy:"),
     "any": re.compile(r"\bAny\b"),
     "cast": re.compile(r"\bcast\("),
+    "no_type_check": re.compile(r"\bno_type_check\b"),
 }
 _COMMENT_KINDS = frozenset({"type_ignore", "noqa", "mypy_inline_config"})
+# A comment that silences a whole file: it counts every line of the file, not one.
+FILE_WIDE = re.compile(
+    r"^\s*#\s*(?:(?:ruff|flake8):\s*noqa\s*$|mypy:\s*ignore-errors|type:\s*ignore\s*$)",
+    re.IGNORECASE,
+)
+KINDS = (*PATTERNS, "file_wide_lines", "unchecked_branch_lines")
+
+
+def _unchecked_branches(source: str) -> list[tuple[int, int]]:
+    """(first, last) lines of ``else`` branches of ``if TYPE_CHECKING:``: mypy skips them."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    spans: list[tuple[int, int]] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.If) or not node.orelse:
+            continue
+        test = node.test
+        name = test.id if isinstance(test, ast.Name) else getattr(test, "attr", None)
+        if name == "TYPE_CHECKING":
+            first, last = node.orelse[0].lineno, node.orelse[-1].end_lineno or node.lineno
+            spans.append((first, last))
+    return spans
 
 
 def _code_part(line: str) -> str:
@@ -48,7 +79,7 @@ class SuppressionsCheck:
 
     def run(self, ctx: ScoringContext) -> CheckResult:
         watch = Stopwatch()
-        counts = dict.fromkeys(PATTERNS, 0)
+        counts = dict.fromkeys(KINDS, 0)
         findings: list[Finding] = []
         for rel in iter_files(ctx.workdir):
             posix = rel.as_posix()
@@ -58,7 +89,29 @@ class SuppressionsCheck:
             before = read_text_or_none(ctx.baseline.start / rel)
             if before == after:
                 continue
-            for lineno, line in added_lines(before, after):
+            added = added_lines(before, after)
+            added_numbers = {n for n, _ in added}
+            for lineno, line in added:
+                if FILE_WIDE.search(line):
+                    silenced = len(after.splitlines())
+                    counts["file_wide_lines"] += silenced
+                    message = f"{line.strip()[:120]} (silences all {silenced} lines)"
+                    findings.append(
+                        Finding(path=posix, line=lineno, code="file_wide", message=message)
+                    )
+            for first, last in _unchecked_branches(after):
+                if first in added_numbers:
+                    counts["unchecked_branch_lines"] += last - first + 1
+                    findings.append(
+                        Finding(
+                            path=posix,
+                            line=first,
+                            code="unchecked_branch",
+                            message=f"else branch of if TYPE_CHECKING: lines {first}-{last}"
+                            " are never type-checked",
+                        )
+                    )
+            for lineno, line in added:
                 for kind, pattern in PATTERNS.items():
                     text = line if kind in _COMMENT_KINDS else _code_part(line)
                     if pattern.search(text):

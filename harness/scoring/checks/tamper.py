@@ -24,6 +24,7 @@ records the trial as an infrastructure error, never as a pass.
 from __future__ import annotations
 
 import difflib
+import os
 import shutil
 import stat
 import tomllib
@@ -50,6 +51,7 @@ CONFIG_FILES = frozenset(
     }
 )
 STARTUP_HOOKS = frozenset({"sitecustomize.py", "usercustomize.py"})
+START_HELPER_PREFIX = "start_"  # tests/<name>.py of the start, installed for the hidden tests
 
 
 def _under(rel: PurePosixPath, prefix: str) -> bool:
@@ -82,6 +84,8 @@ def harness_owned(rel: PurePosixPath, task: Task, *, in_start: bool) -> bool:
         return True
     if rel.as_posix() == "tests/__init__.py":
         return True
+    if _under(rel, "tests") and rel.name.startswith(START_HELPER_PREFIX):
+        return True  # the names the hidden tests import the starting helpers under
     # The start's test modules and data files under tests/ are the pass-to-pass tests; new test
     # modules and every helper module are the agent's.
     return in_start and _under(rel, "tests") and not is_helper(rel)
@@ -145,10 +149,10 @@ class TamperGuard:
     def run(self, ctx: ScoringContext) -> CheckResult:
         watch = Stopwatch()
         start, work = ctx.baseline.start, ctx.workdir
+        findings = _remove_unreadable_names(work)
         start_files = {PurePosixPath(p.as_posix()) for p in iter_files(start)}
         work_files = {PurePosixPath(p.as_posix()) for p in iter_files(work)}
-        findings: list[Finding] = []
-        restored = removed = helpers_changed = 0
+        restored, removed, helpers_changed = 0, len(findings), 0
         tool_config_changed = False
         for rel in sorted(start_files):
             source, target = start / rel, work / rel
@@ -208,6 +212,28 @@ class TamperGuard:
             findings=findings,
             duration_s=watch.elapsed,
         )
+
+
+def _remove_unreadable_names(work: Path) -> list[Finding]:
+    """Files and folders whose names are not UTF-8 text: no module has one, and the tools
+    (mypy, import-linter) crash on them. They are removed, so they cannot turn a failing trial
+    into an infrastructure error."""
+    findings: list[Finding] = []
+    for dirpath, dirnames, filenames in os.walk(work):
+        for name in [*dirnames, *filenames]:
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                path = Path(dirpath) / name
+                rel = path.relative_to(work).as_posix().encode("utf-8", "replace").decode()
+                _clear(path)
+                findings.append(
+                    Finding(
+                        path=rel, code="added", message="a file name that is not UTF-8; removed"
+                    )
+                )
+        dirnames[:] = [d for d in dirnames if (Path(dirpath) / d).is_dir()]
+    return findings
 
 
 def _differs(a: Path, b: Path) -> bool:
