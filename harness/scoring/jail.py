@@ -64,6 +64,8 @@ class Jail:
     private: tuple[str, ...] = ()  # a fresh tmpfs of the sandbox user's
     readonly: tuple[str, ...] = ()  # visible, read-only
     writable: tuple[str, ...] = ()  # visible, writable (the caller gives them to the sandbox user)
+    # (source, target): source's tree seen, read-only, at target (a mutant where the original is)
+    binds: tuple[tuple[str, str], ...] = ()
     network: bool = False
     memory_bytes: int | None = None
     fsize_bytes: int | None = None
@@ -78,6 +80,7 @@ class Jail:
         data = json.loads(text)
         for key in ("hide", "private", "readonly", "writable"):
             data[key] = tuple(data.get(key, ()))
+        data["binds"] = tuple((str(a), str(b)) for a, b in data.get("binds", ()))
         return cls(**data)
 
 
@@ -163,33 +166,36 @@ def _mounts(libc: ctypes.CDLL, jail: Jail, owner: tuple[int, int], unprivileged:
         if os.path.isdir(path):
             flags = _MS_RDONLY | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
             _mount(libc, "tmpfs", path, "tmpfs", flags, "size=16k,mode=0555")
-    shown = [(p, False) for p in jail.readonly] + [(p, True) for p in jail.writable]
+    # (source, target, writable): what the jail sees, and where
+    shown = [(p, p, False) for p in jail.readonly] + [(p, p, True) for p in jail.writable]
+    shown += [(a, b, False) for a, b in jail.binds]
     if unprivileged:
-        shown += [(sys.base_prefix, False), (sys.prefix, False)]
-    shown = [(os.path.abspath(p), w) for p, w in shown if os.path.isdir(p)]
+        shown += [(sys.base_prefix, sys.base_prefix, False), (sys.prefix, sys.prefix, False)]
+    shown = [(os.path.abspath(a), os.path.abspath(b), w) for a, b, w in shown if os.path.isdir(a)]
+    ends = [path for source, target, _ in shown for path in (source, target)]
+    closed = {a for a in map(_closed_ancestor, ends) if a} if unprivileged else set()
+    covers = [*sorted(closed), "/tmp"]
     private = [os.path.abspath(p) for p in jail.private if os.path.isdir(p)]
-    closed = sorted({a for p, _ in shown if unprivileged and (a := _closed_ancestor(p))})
-    covers = [*closed, "/tmp"]
-    staged: dict[str, str] = {}
-    if any(_under(p, c) for p, _ in shown for c in covers):
+    staged: dict[int, str] = {}
+    if any(_under(s, c) or s != t for s, t, _ in shown for c in covers):
         _mount(libc, "tmpfs", _STAGING, "tmpfs", 0, "size=16k,mode=0700")
-        for index, (path, _) in enumerate(shown):
-            if any(_under(path, c) for c in covers):
-                staged[path] = f"{_STAGING}/{index}"
-                os.mkdir(staged[path])
-                _mount(libc, path, staged[path], None, _MS_BIND | _MS_REC, None)
-    for ancestor in closed:
+        for index, (source, target, _) in enumerate(shown):
+            if source != target or any(_under(source, c) for c in covers):
+                staged[index] = f"{_STAGING}/{index}"
+                os.mkdir(staged[index])
+                _mount(libc, source, staged[index], None, _MS_BIND | _MS_REC, None)
+    for ancestor in sorted(closed):
         _mount(libc, "tmpfs", ancestor, "tmpfs", _MS_NOSUID | _MS_NODEV, "size=64k,mode=0755")
     tmp = f"size={jail.private_size},mode=1777"  # the jail's own /tmp
     _mount(libc, "tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, tmp)
-    for path, writable in shown:
-        if path in staged:
-            os.makedirs(path, exist_ok=True)
-            _mount(libc, staged[path], path, None, _MS_BIND | _MS_REC, None)
+    for index, (_, target, writable) in enumerate(shown):
+        if index in staged:
+            os.makedirs(target, exist_ok=True)
+            _mount(libc, staged[index], target, None, _MS_BIND | _MS_REC, None)
         elif not writable:
-            _mount(libc, path, path, None, _MS_BIND | _MS_REC, None)
+            _mount(libc, target, target, None, _MS_BIND | _MS_REC, None)
         if not writable:
-            _mount(libc, "none", path, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY, None)
+            _mount(libc, "none", target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY, None)
     if staged:
         _check(libc.umount2(_STAGING.encode(), _MNT_DETACH), f"umount {_STAGING}")
     for path in sorted(private, key=len):  # last: HOME may lie inside a visible path

@@ -88,6 +88,7 @@ def untrusted_jail(
     hide: tuple[Path, ...] = (),
     readonly: tuple[Path, ...] = (),
     writable: tuple[Path, ...] = (),
+    binds: tuple[tuple[Path, Path], ...] = (),
     network: bool = False,
     memory_bytes: int | None = DEFAULT_MEMORY_BYTES,
 ) -> jail.Jail:
@@ -97,6 +98,7 @@ def untrusted_jail(
         private=(str(home), "/var/tmp", "/dev/shm", "/run/lock"),
         readonly=tuple(str(p) for p in readonly),
         writable=tuple(str(p) for p in writable),
+        binds=tuple((str(a), str(b)) for a, b in binds),
         network=network,
         memory_bytes=memory_bytes,
         fsize_bytes=FILE_SIZE_BYTES,
@@ -190,20 +192,29 @@ def run(
     hide: tuple[Path, ...] = (),
     untrusted: bool = False,
     writable: tuple[Path, ...] = (),
+    view: Path | None = None,
 ) -> Completed:
     """Run ``argv``; with ``hide``, those directories look empty to the command.
 
     Where namespaces are allowed, HOME (also TMPDIR) is a private in-memory tmpfs. With
     ``untrusted`` the command runs in the jail: ``cwd`` read-only, ``writable`` writable (the
-    caller hands them to the sandbox user with :func:`harness.scoring.jail.give`).
+    caller hands them to the sandbox user with :func:`harness.scoring.jail.give`). With ``view``,
+    the jail sees that tree at ``cwd`` instead of ``cwd``'s own (a mutant where the original is).
     """
     with tempfile.TemporaryDirectory(prefix="skill-eval-home-") as home:
         if untrusted and isolate and jail_available():
             spec = untrusted_jail(
-                Path(home), hide=hide, readonly=(cwd,), writable=writable, memory_bytes=memory_bytes
+                Path(home),
+                hide=hide,
+                readonly=() if view else (cwd,),
+                writable=writable,
+                binds=((view, cwd),) if view else (),
+                memory_bytes=memory_bytes,
             )
             full = jailed(argv, spec)
         else:
+            if view is not None:
+                raise ValueError("a view of another tree needs the jail")
             full = wrap(argv, Path(home), hide=hide, memory_bytes=memory_bytes, isolate=isolate)
         start = time.monotonic()
         # Output goes to files, never to memory: what a command prints is unbounded.

@@ -346,6 +346,7 @@ def run_pytest(
     env_extra: dict[str, str] | None = None,
     memory_bytes: int = sandbox.DEFAULT_MEMORY_BYTES,
     writable: tuple[Path, ...] = (),
+    view: Path | None = None,
 ) -> sandbox.Completed | None:
     """``python -I -m pytest ARGS`` in a sandbox forked from the zygote; None: use a fresh one.
 
@@ -353,7 +354,7 @@ def run_pytest(
     the sandbox (pytest never started), or it went away without an answer. The caller then
     runs pytest in a fresh process, after removing anything this attempt reported.
     """
-    if not enabled():
+    if not enabled() or (view is not None and not sandbox.jail_available()):
         return None
     path = socket_path()
     _, info = sandbox.isolation()
@@ -381,8 +382,9 @@ def run_pytest(
             "jail": sandbox.untrusted_jail(
                 home,
                 hide=(path.parent, suite_dir() / "tasks"),
-                readonly=(cwd,),
+                readonly=() if view else (cwd,),
                 writable=writable,
+                binds=((view, cwd),) if view else (),
                 memory_bytes=memory_bytes,
             ).to_json()
             if sandbox.jail_available()

@@ -12,6 +12,8 @@ A task folder holds:
   ``a/``/``b/`` prefixes) onto the start or the solution, so it shows just what is wrong;
   ``negatives/<name>/``, an overlay of whole files, is accepted too;
 - ``mutants/<name>/`` (mutation tasks only): broken implementations the agent's tests must catch;
+- ``equivalents/<name>/`` (mutation tasks only): rewrites that keep every behaviour, which the
+  agent's tests must still pass (a test of how the code is written fails them);
 - ``alternatives/<name>.patch``: known-good solutions that differ from the reference (another
   design, more tests, changed test helpers), each a diff onto the start; ``validate`` requires
   every one to be resolved, so the scorer cannot drift into rejecting honest work.
@@ -67,6 +69,8 @@ class MutationSpec(_Strict):
 
     test_paths: list[str] = Field(min_length=1)
     mutants: list[str] = Field(min_length=1)
+    # behaviour-preserving rewrites the tests must still pass: they judge what, not how
+    equivalents: list[str] = []
     min_tests: int = Field(default=1, ge=1)
 
     _check_paths = field_validator("test_paths")(_relative_paths)
@@ -148,6 +152,9 @@ class Task:
 
     def mutant_dir(self, name: str) -> Path:
         return self.folder / "mutants" / name
+
+    def equivalent_dir(self, name: str) -> Path:
+        return self.folder / "equivalents" / name
 
     def hidden_test_files(self) -> list[Path]:
         if not self.hidden_dir.is_dir():

@@ -1,7 +1,12 @@
-"""For tasks where the agent writes tests: they must pass, and fail on every mutant.
+"""For tasks where the agent writes tests: they must pass, fail on every mutant, and pass on
+every behaviour-preserving rewrite.
 
 Each mutant is an overlay (a deliberately broken implementation) applied to a copy of the scored
-workspace; the agent's test files (``mutation.test_paths``) are run against it in the sandbox.
+workspace; the agent's test files (``mutation.test_paths``) are run against it in the jail,
+which shows the copy at the original's path, so a test cannot tell a mutant from the original
+by where it runs. Each equivalent is an overlay that changes how the code is written and
+nothing it does: tests that fail on one check the text or shape of the code (a checksum of the
+module, its source lines), not its behaviour, and would kill any mutant for the wrong reason.
 """
 
 from __future__ import annotations
@@ -57,15 +62,37 @@ class MutationCheck:
             findings = [Finding(path=c.node_id, code=c.outcome, message=c.message) for c in failing]
             return self._result(False, detail, counts, findings, watch)
 
-        def run_mutant(name: str) -> tuple[str, PytestRun]:
-            copy = ctx.scratch_for(f"mutant-{name}") / "repo"
+        def run_variant(kind: str, name: str) -> tuple[str, PytestRun]:
+            scratch = ctx.scratch_for(f"{kind}-{name}")
+            copy = scratch / "repo"
             shutil.rmtree(copy, ignore_errors=True)
             copy_tree(ctx.workdir, copy)
-            apply_overlay(ctx.task.mutant_dir(name), copy)
-            return name, run_pytest(copy, ctx.scratch_for(f"mutant-{name}"), present, timeout)
+            overlay = (
+                ctx.task.mutant_dir(name) if kind == "mutant" else ctx.task.equivalent_dir(name)
+            )
+            apply_overlay(overlay, copy)
+            return name, run_pytest(ctx.workdir, scratch, present, timeout, view=copy)
 
         with ThreadPoolExecutor(max_workers=2) as pool:
-            outcomes = list(pool.map(run_mutant, spec.mutants))
+            rewrites = list(pool.map(lambda n: run_variant("equivalent", n), spec.equivalents))
+            outcomes = list(pool.map(lambda n: run_variant("mutant", n), spec.mutants))
+        counts["equivalents"] = len(rewrites)
+        brittle = [(name, run) for name, run in rewrites if run.problem or _killed(run)]
+        if brittle:
+            for name, run in brittle:
+                failed = [c.node_id for c in run.cases if c.outcome != "passed"]
+                findings.append(
+                    Finding(
+                        code="brittle",
+                        message=f"fails on {name!r}, a rewrite that keeps every behaviour:"
+                        f" {', '.join(failed[:5]) or run.problem}",
+                    )
+                )
+            detail = (
+                f"the tests fail on {len(brittle)} behaviour-preserving rewrite(s): they check how"
+                " the code is written, not what it does"
+            )
+            return self._result(False, detail, counts, findings, watch)
         for name, run in outcomes:
             if _killed(run):
                 counts["killed"] += 1

@@ -116,7 +116,14 @@ def parse_junit(path: Path, modules: set[str]) -> list[TestCase]:
     return cases
 
 
-def run_pytest(root: Path, scratch: Path, paths: list[str], timeout_s: float) -> PytestRun:
+def run_pytest(
+    root: Path, scratch: Path, paths: list[str], timeout_s: float, view: Path | None = None
+) -> PytestRun:
+    """pytest on ``paths`` in ``root``; with ``view``, that tree is what the tests see at
+    ``root`` (so a mutant runs where the original lives and cannot tell it is a mutant).
+    Without the jail there is no view: the tests run in the ``view`` tree itself."""
+    if view is not None and not sandbox.jail_available():
+        root, view = view, None
     # The only place the jailed tests may write besides their private /tmp: a fresh directory
     # for the report. The tree under test is read-only to them.
     report_dir = scratch / f"junit-{uuid.uuid4().hex}"
@@ -147,7 +154,7 @@ def run_pytest(root: Path, scratch: Path, paths: list[str], timeout_s: float) ->
     env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     # The warm zygote is a ``python -I`` too; a fresh interpreter is the fallback.
     done = zygote.run_pytest(
-        args, cwd=root, timeout_s=timeout_s, env_extra=env, writable=(report_dir,)
+        args, cwd=root, timeout_s=timeout_s, env_extra=env, writable=(report_dir,), view=view
     )
     warm = done is not None
     if done is None:
@@ -164,6 +171,7 @@ def run_pytest(root: Path, scratch: Path, paths: list[str], timeout_s: float) ->
             hide=hide,
             untrusted=True,
             writable=(report_dir,),
+            view=view,
         )
     run = PytestRun(
         warm=warm,
