@@ -216,3 +216,26 @@ def test_code_that_kills_its_parent_leaves_a_verdict(
     )
     assert done.returncode == 1, done.stderr[-500:]  # 1: scored, not resolved; never killed
     assert json.loads(done.stdout)["resolved"] is False
+
+
+def test_the_editor_never_follows_a_link_and_creates_files_the_agent_owns(tmp_path: Path) -> None:
+    from harness.agents.tools import ToolBox, ToolError
+
+    workspace, outside = tmp_path / "ws", tmp_path / "outside"
+    workspace.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("THE-ANSWER")
+    with ToolBox(workspace) as tools:
+        tools.bash({"command": "mkdir pkg && echo hi > pkg/a.txt"})  # the jail gives it to 65534
+        (workspace / "via").symlink_to(outside)
+        for args in (
+            {"command": "view", "path": "via/secret.txt"},
+            {"command": "create", "path": "via/planted.py", "file_text": "x = 1\n"},
+        ):
+            with pytest.raises(ToolError):
+                tools.editor(args)
+        tools.editor({"command": "create", "path": "pkg/new/b.py", "file_text": "y = 2\n"})
+        owner = tools.bash({"command": "stat -c %u pkg/new/b.py pkg/new"}).split()
+    assert not (outside / "planted.py").exists()
+    assert owner == ["65534", "65534"]
+    assert len(tools.refused) == 2

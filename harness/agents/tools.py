@@ -1,8 +1,12 @@
 """The coding tools an agent uses, executed by the harness inside the workspace.
 
 - the text editor (Claude's ``text_editor_20250728`` schema): view, create, str_replace, insert.
-  Paths must resolve (symlinks followed) inside the workspace, or inside the read-only skill
-  folder for ``view``; everything else is refused and recorded.
+  It runs in the harness, so it never follows a symlink: a path must lie inside the workspace
+  (or, for ``view``, the read-only skill folder) as written, and every component is opened
+  relative to the one before it with ``O_NOFOLLOW``, so a link swapped in between a check and
+  the open cannot lead it anywhere else. Everything else is refused and recorded. What it
+  creates belongs to the workspace's owner (the jail's user), like what the agent's commands
+  create.
 - bash: one persistent shell session per trial (``cd`` and exports carry over), in the sandbox
   (no network, scrubbed environment, timeout, truncated output), with the benchmark's hidden
   material mounted away; ``restart`` starts a new one.
@@ -10,8 +14,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,12 +72,13 @@ class ToolBox:
     # --- paths -----------------------------------------------------------------------------
 
     def _resolve(self, raw: str, *, write: bool) -> Path:
+        """The path as written, made absolute and normalised (no symlink is looked at)."""
         if not raw:
             raise ToolError("a path is required")
         candidate = Path(raw)
         if not candidate.is_absolute():
             candidate = self.workspace / candidate
-        resolved = Path(os.path.realpath(candidate))
+        resolved = Path(os.path.normpath(candidate))
         if resolved.is_relative_to(self.workspace):
             return resolved
         if self.skill_dir is not None and resolved.is_relative_to(self.skill_dir):
@@ -81,6 +89,85 @@ class ToolBox:
         reason = "hidden benchmark material" if self._is_hidden(resolved) else "outside"
         self.refused.append(f"editor path {reason}: {raw}")
         raise ToolError(f"{raw}: access outside the repository is not allowed")
+
+    def _base(self, path: Path) -> Path:
+        if path.is_relative_to(self.workspace):
+            return self.workspace
+        assert self.skill_dir is not None  # _resolve let nothing else through
+        return self.skill_dir
+
+    def _open_dir(self, path: Path, *, create: bool = False) -> int:
+        """A descriptor of directory ``path``, reached from its base without following links."""
+        base = self._base(path)
+        fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for part in path.relative_to(base).parts:
+                if create:
+                    with contextlib.suppress(FileExistsError):
+                        os.mkdir(part, 0o755, dir_fd=fd)
+                        self._give(part, fd)
+                following = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                os.close(fd)
+                fd = following
+        except OSError as exc:
+            os.close(fd)
+            self.refused.append(f"editor path through a link or a missing folder: {path}")
+            message = f"{path}: not a directory inside the repository ({exc.strerror})"
+            raise ToolError(message) from None
+        return fd
+
+    def _refuse_link(self, exc: OSError, path: Path) -> None:
+        if exc.errno == errno.ELOOP:
+            self.refused.append(f"editor path is a link (never followed): {path}")
+
+    def _give(self, name: str, dir_fd: int) -> None:
+        """What the editor creates belongs to the workspace's owner, as the agent's files do."""
+        owner = os.stat(self.workspace)
+        with contextlib.suppress(PermissionError):
+            os.chown(name, owner.st_uid, owner.st_gid, dir_fd=dir_fd, follow_symlinks=False)
+
+    def _read_file(self, path: Path) -> str:
+        fd = self._open_dir(path.parent)
+        try:
+            handle = os.open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+        except FileNotFoundError:
+            raise ToolError(f"{path.name}: no such file") from None
+        except OSError as exc:
+            self._refuse_link(exc, path)
+            raise ToolError(f"{path.name}: cannot be read ({exc.strerror})") from None
+        finally:
+            os.close(fd)
+        with os.fdopen(handle, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise ToolError(f"{path.name}: not a regular file")
+            data = stream.read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ToolError(f"{path.name}: not a text file") from None
+
+    def _write_file(self, path: Path, text: str, *, create_parents: bool = False) -> None:
+        fd = self._open_dir(path.parent, create=create_parents)
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+            try:
+                handle = os.open(path.name, flags, 0o644, dir_fd=fd)
+            except OSError as exc:
+                self._refuse_link(exc, path)
+                raise ToolError(f"{path.name}: cannot be written ({exc.strerror})") from None
+            self._give(path.name, fd)
+        finally:
+            os.close(fd)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+
+    def _is_directory(self, path: Path) -> bool:
+        try:
+            os.close(self._open_dir(path))
+        except ToolError:
+            self.refused.pop()  # asking is not an attempt
+            return False
+        return True
 
     def _is_hidden(self, path: Path) -> bool:
         return any(path.is_relative_to(h.resolve()) for h in self.hidden)
@@ -103,8 +190,7 @@ class ToolBox:
             text = args.get("file_text")
             if not isinstance(text, str):
                 raise ToolError("create needs file_text")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            self._write_file(target, text, create_parents=True)
             return f"File created successfully at: {path_arg}"
         if command == "str_replace":
             target = self._resolve(path_arg, write=True)
@@ -117,7 +203,7 @@ class ToolBox:
                 raise ToolError(
                     f"old_str must match exactly once; it matched {count} times in {path_arg}"
                 )
-            target.write_text(content.replace(old, new, 1), encoding="utf-8")
+            self._write_file(target, content.replace(old, new, 1))
             return f"The file {path_arg} has been edited."
         if command == "insert":
             target = self._resolve(path_arg, write=True)
@@ -130,20 +216,15 @@ class ToolBox:
                 raise ToolError(f"insert_line must be within 0..{len(lines)}")
             addition = text if text.endswith("\n") else text + "\n"
             lines.insert(line, addition)
-            target.write_text("".join(lines), encoding="utf-8")
+            self._write_file(target, "".join(lines))
             return f"The file {path_arg} has been edited."
         raise ToolError(f"unknown command {command!r}")
 
     def _read(self, path: Path) -> str:
-        if not path.is_file():
-            raise ToolError(f"{path.name}: no such file")
-        try:
-            return path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise ToolError(f"{path.name}: not a text file") from None
+        return self._read_file(path)
 
     def _view(self, path: Path, view_range: Any) -> str:
-        if path.is_dir():
+        if self._is_directory(path):
             return self._listing(path)
         content = self._read(path)
         self._note_read(path)
@@ -157,14 +238,18 @@ class ToolBox:
 
     def _listing(self, root: Path) -> str:
         entries: list[str] = []
-        for dirpath, dirnames, filenames in os.walk(root):
-            depth = len(Path(dirpath).relative_to(root).parts)
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-            if depth >= VIEW_DIR_DEPTH:
-                dirnames[:] = []
-            base = Path(dirpath)
-            entries += [str(base / d) + "/" for d in dirnames]
-            entries += [str(base / f) for f in sorted(filenames)]
+        fd = self._open_dir(root)
+        try:
+            for dirpath, dirnames, filenames, _ in os.fwalk(".", dir_fd=fd):
+                depth = len(Path(dirpath).parts) - 1
+                dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+                if depth >= VIEW_DIR_DEPTH:
+                    dirnames[:] = []
+                base = Path(os.path.normpath(root / dirpath))
+                entries += [str(base / d) + "/" for d in dirnames]
+                entries += [str(base / f) for f in sorted(filenames)]
+        finally:
+            os.close(fd)
         return truncate("\n".join(entries))
 
     # --- bash ----------------------------------------------------------------------------------
