@@ -117,6 +117,9 @@ def test_suppressions_are_counted_but_do_not_fail(
         "any": 2,
         "cast": 1,
         "mypy_inline_config": 0,
+        "no_type_check": 0,
+        "file_wide_lines": 0,
+        "unchecked_branch_lines": 0,
     }
 
 
