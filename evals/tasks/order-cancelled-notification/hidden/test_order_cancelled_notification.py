@@ -81,7 +81,8 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def eventually(condition: Callable[[], bool]) -> None:
-    for _ in range(50):
+    """Wait up to 5 s, as the ticket says: a prompt send, or a background sender, both fit."""
+    for _ in range(500):
         if condition():
             return
         await asyncio.sleep(0.01)
@@ -174,7 +175,7 @@ async def test_failing_notifier_does_not_fail_or_undo_the_cancellation(
         assert response.json()["status"] == "cancelled"
         await eventually(lambda: notifier.calls >= 1)
 
-        assert notifier.calls == 1
+        assert notifier.calls >= 1  # retrying a provider that is down is allowed
         assert (await client.get(f"/orders/{order['id']}")).json()["status"] == "cancelled"
         assert (await client.get("/stock/1")).json()["quantity"] == 5
 

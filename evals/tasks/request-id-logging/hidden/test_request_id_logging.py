@@ -132,9 +132,7 @@ async def test_every_request_gets_one_access_line(tmp_path: Path) -> None:
 
 async def test_concurrent_requests_never_mix_ids(tmp_path: Path) -> None:
     async with service(tmp_path) as (client, stream):
-        await seed(client)
-        stream.seek(0)
-        stream.truncate()
+        await seed(client)  # its lines may still be on their way (a queued handler): kept
         responses = await asyncio.gather(
             *(
                 client.get(f"/products/{n}", headers={"X-Request-ID": f"conc-{n}"})
@@ -143,11 +141,14 @@ async def test_concurrent_requests_never_mix_ids(tmp_path: Path) -> None:
         )
     for n, response in enumerate(responses, start=1):
         assert response.headers["X-Request-ID"] == f"conc-{n}"
-    access = {
-        e["message"]: e["request_id"] for e in records(stream) if e["logger"] == "ordersvc.access"
-    }
     expected = {f"GET /products/{n} {200 if n <= 3 else 404}": f"conc-{n}" for n in range(1, 7)}
-    assert access == expected
+    access = [
+        (e["message"], e["request_id"])
+        for e in records(stream)
+        if e["logger"] == "ordersvc.access"
+        and (e["message"] in expected or str(e["request_id"]).startswith("conc-"))
+    ]
+    assert sorted(access) == sorted(expected.items())  # each line once, with its own id
 
 
 async def test_concurrent_orders_log_their_own_request_id(tmp_path: Path) -> None:

@@ -122,6 +122,22 @@ class SupplierUnitOfWork(FakeUnitOfWork):
     def __init__(self) -> None:
         super().__init__()
         self.suppliers = InMemorySupplierRepository()
+        self.commits = 0  # across every `async with` block
+
+    async def _commit(self) -> None:
+        await super()._commit()
+        self.commits += 1
+
+
+def fields(supplier: Any) -> tuple[Any, ...]:
+    """What the ticket promises of a returned supplier: its attributes, not its class or ==."""
+    return (
+        supplier.id,
+        supplier.name,
+        supplier.contact_email,
+        supplier.lead_time_days,
+        supplier.active,
+    )
 
 
 async def test_use_cases_with_the_in_memory_repository() -> None:
@@ -129,47 +145,52 @@ async def test_use_cases_with_the_in_memory_repository() -> None:
     use_cases = build_use_cases(lambda: uow, InMemoryCache(), uow.publisher)
 
     created = await use_cases.register_supplier.execute(
-        NewSupplier(name=" Acme ", contact_email="A@Acme.example", lead_time_days=3)
+        NewSupplier(name=" Acme ", contact_email="A@Acme.example", lead_time_days=3, active=True)
     )
-    assert uow.committed
-    assert (created.id, created.name, created.contact_email) == (1, "Acme", "a@acme.example")
-    assert (created.lead_time_days, created.active) == (3, True)
+    assert uow.commits == 1
+    assert fields(created) == (1, "Acme", "a@acme.example", 3, True)
 
     dormant = await use_cases.register_supplier.execute(
         NewSupplier(name="Dormant", contact_email="d@d.example", lead_time_days=30, active=False)
     )
     assert dormant.id == 2
-    assert await use_cases.get_supplier.execute(1) == created
-    assert list(await use_cases.list_suppliers.execute()) == [created, dormant]
-    assert list(await use_cases.list_suppliers.execute(active=True)) == [created]
-    assert list(await use_cases.list_suppliers.execute(active=False)) == [dormant]
+    assert fields(await use_cases.get_supplier.execute(1)) == fields(created)
+    everyone = [fields(s) for s in await use_cases.list_suppliers.execute()]
+    assert everyone == [fields(created), fields(dormant)]
+    active = [fields(s) for s in await use_cases.list_suppliers.execute(active=True)]
+    assert active == [fields(created)]
+    inactive = [fields(s) for s in await use_cases.list_suppliers.execute(active=False)]
+    assert inactive == [fields(dormant)]
 
 
 async def test_use_case_errors_are_domain_errors() -> None:
     uow = SupplierUnitOfWork()
     use_cases = build_use_cases(lambda: uow, InMemoryCache(), uow.publisher)
     await use_cases.register_supplier.execute(
-        NewSupplier(name="Acme", contact_email="a@acme.example", lead_time_days=3)
+        NewSupplier(name="Acme", contact_email="a@acme.example", lead_time_days=3, active=True)
     )
 
     with pytest.raises(DomainError) as missing:
         await use_cases.get_supplier.execute(7)
     assert missing.value.code == "supplier_not_found"
 
+    commits = uow.commits
     with pytest.raises(DomainError) as duplicate:
         await use_cases.register_supplier.execute(
-            NewSupplier(name="ACME", contact_email="b@acme.example", lead_time_days=1)
+            NewSupplier(name="ACME", contact_email="b@acme.example", lead_time_days=1, active=True)
         )
     assert duplicate.value.code == "duplicate_supplier"
-    assert not uow.committed
+    assert uow.commits == commits
 
-    for bad in (
-        NewSupplier(name=" ", contact_email="c@c.example", lead_time_days=1),
-        NewSupplier(name="Cogs", contact_email="nope", lead_time_days=1),
-        NewSupplier(name="Cogs", contact_email="c@c.example", lead_time_days=-2),
-        NewSupplier(name="Cogs", contact_email="c@c.example", lead_time_days=400),
-    ):
+    invalid_data: list[dict[str, Any]] = [
+        {"name": " ", "contact_email": "c@c.example", "lead_time_days": 1},
+        {"name": "Cogs", "contact_email": "nope", "lead_time_days": 1},
+        {"name": "Cogs", "contact_email": "c@c.example", "lead_time_days": -2},
+        {"name": "Cogs", "contact_email": "c@c.example", "lead_time_days": 400},
+    ]
+    for bad in invalid_data:
+        # Built inside: a command that validates itself on construction is fine too.
         with pytest.raises(DomainError) as invalid:
-            await use_cases.register_supplier.execute(bad)
+            await use_cases.register_supplier.execute(NewSupplier(**bad, active=True))
         assert invalid.value.code == "invalid_value"
     assert len(await use_cases.list_suppliers.execute()) == 1
