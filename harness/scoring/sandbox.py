@@ -96,7 +96,9 @@ def untrusted_jail(
     return jail.Jail(
         hide=tuple(str(p) for p in hide),
         private=(str(home), "/var/tmp", "/dev/shm", "/run/lock"),
-        readonly=tuple(str(p) for p in readonly),
+        # The harness's interpreter and virtual environment (pytest, ruff, mypy) stay visible,
+        # wherever they live (under /tmp in a CI checkout, say).
+        readonly=tuple(str(p) for p in (*readonly, Path(sys.prefix), Path(sys.base_prefix))),
         writable=tuple(str(p) for p in writable),
         binds=tuple((str(a), str(b)) for a, b in binds),
         network=network,
