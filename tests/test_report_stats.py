@@ -8,10 +8,14 @@ import random
 import pytest
 
 from harness.report.stats import (
-    mcnemar_exact,
-    paired_bootstrap_ci,
+    clustered_rate_interval,
+    holm,
+    paired_difference,
     pass_at_k,
     pass_hat_k,
+    sign_flip_p,
+    t_cdf,
+    t_quantile,
     wilson_interval,
 )
 
@@ -81,60 +85,198 @@ def test_pass_k_rejects_impossible_counts() -> None:
         pass_hat_k(3, 4, 1)
 
 
+# --- Student's t, against closed forms and printed tables ------------------------------------
+
+
+@pytest.mark.parametrize("t", [-3.0, -0.7, 0.0, 0.4, 1.5, 12.0])
+def test_t_cdf_matches_the_closed_forms_for_1_and_2_df(t: float) -> None:
+    assert t_cdf(t, 1) == pytest.approx(0.5 + math.atan(t) / math.pi, abs=1e-12)  # Cauchy
+    assert t_cdf(t, 2) == pytest.approx(0.5 + t / (2 * math.sqrt(2 + t * t)), abs=1e-12)
+
+
 @pytest.mark.parametrize(
-    ("b", "c", "expected"),
-    [
-        (8, 2, 0.109375),  # 2 * (C(10,0) + C(10,1) + C(10,2)) / 2^10 = 2 * 56 / 1024
-        (2, 8, 0.109375),  # symmetric
-        (5, 0, 0.0625),  # 2 * C(5,0) / 2^5 = 2/32
-        (3, 3, 1.0),  # 2 * (1+6+15+20)/64 = 84/64, capped at 1
-        (0, 0, 1.0),  # no discordant pairs: no evidence either way
-        (10, 1, 0.01171875),  # 2 * (1 + 11) / 2^11 = 24/2048
+    ("p", "df", "expected"),
+    [  # printed t tables (four decimals)
+        (0.975, 1, 12.7062),
+        (0.975, 2, 4.3027),
+        (0.975, 22, 2.0739),
+        (0.95, 22, 1.7171),
+        (0.975, 32, 2.0369),
+        (0.995, 10, 3.1693),
+        (0.025, 22, -2.0739),
     ],
 )
-def test_mcnemar_exact(b: int, c: int, expected: float) -> None:
-    assert mcnemar_exact(b, c) == pytest.approx(expected)
+def test_t_quantiles(p: float, df: int, expected: float) -> None:
+    assert t_quantile(p, df) == pytest.approx(expected, abs=5e-5)
 
 
-def test_bootstrap_of_a_constant_is_that_constant() -> None:
-    # every resample of [0.25, 0.25, 0.25] has mean 0.25
-    assert paired_bootstrap_ci([0.25, 0.25, 0.25]) == (0.25, 0.25)
+# --- the comparison of two arms --------------------------------------------------------------
 
 
-def test_bootstrap_is_seeded_and_brackets_the_mean() -> None:
-    diffs = [0.0, 1 / 3, 2 / 3, 1.0, -1 / 3, 0.0, 1 / 3, 1 / 3]
-    low, high = paired_bootstrap_ci(diffs, seed=7)
-    assert paired_bootstrap_ci(diffs, seed=7) == (low, high)
-    assert low < sum(diffs) / len(diffs) < high
-    # resampled means are means of 8 draws from values spaced 1/3 apart: multiples of 1/24
-    assert low * 24 == pytest.approx(round(low * 24))
+def test_sign_flip_is_exact_on_the_reviews_demo_a() -> None:
+    # 4 of 23 tasks go 0/3 -> 3/3, 19 tie: of the 2^4 sign patterns of the four +1s, only the
+    # two all-equal ones reach |sum| = 4, so p = 2/16.
+    diffs = [1.0] * 4 + [0.0] * 19
+    assert sign_flip_p(diffs) == 0.125
+    result = paired_difference(diffs)
+    assert (result.better, result.worse, result.tied) == (4, 0, 19)
+    assert result.p_sign == 0.125
 
 
-def test_bootstrap_covers_the_true_mean_in_at_least_93_of_100_datasets() -> None:
-    """100 synthetic benchmarks of 30 tasks each, drawn with a known mean difference.
+def test_sign_flip_counts_patterns_at_least_as_extreme() -> None:
+    # terms 1, 1, -1: sums over the 8 patterns are 3, 1, 1, -1, 1, -1, -1, -3; |sum| >= 1 always
+    assert sign_flip_p([1.0, 1.0, -1.0]) == 1.0
+    # 2/3, 1/3: sums 1, 1/3, -1/3, -1; |sum| >= 1 in 2 of 4
+    assert sign_flip_p([2 / 3, 1 / 3]) == 0.5
+    assert sign_flip_p([0.0, 0.0]) == 1.0  # nothing informative
 
-    A task's difference of resolved rates over 3 epochs is a multiple of 1/3; here it is
-    -1/3, 0, 1/3 or 2/3 with probabilities 0.2, 0.3, 0.3, 0.2:
-    mean = (-0.2 + 0.3 + 0.4) / 3 = 1/6; E[x^2] = (0.2 + 0.3 + 0.8) / 9 = 1.3/9,
-    sd = sqrt(1.3/9 - 1/36) = 0.34157, so a 95% interval is about 2 * 1.96 * sd / sqrt(30) = 0.244
-    wide.
-    """
-    values, weights = [-1 / 3, 0.0, 1 / 3, 2 / 3], [0.2, 0.3, 0.3, 0.2]
-    true_mean, tasks = 1 / 6, 30
-    rng = random.Random(20250101)
+
+def test_paired_t_by_hand() -> None:
+    # d = 0.1, 0.2, 0.3, 0.4: mean 0.25, s = sqrt(0.05 / 3) = 0.129099, se = 0.0645497,
+    # t = 3.872983 on 3 df; CI = 0.25 +- 3.182446 * 0.0645497 = 0.25 +- 0.205426
+    result = paired_difference([0.1, 0.2, 0.3, 0.4])
+    assert result.mean == pytest.approx(0.25)
+    assert result.se == pytest.approx(0.0645497, abs=1e-7)
+    assert result.ci is not None
+    assert result.ci[0] == pytest.approx(0.044574, abs=2e-6)
+    assert result.ci[1] == pytest.approx(0.455426, abs=2e-6)
+    # one-sided 95%: t(0.95, 3) = 2.353363 -> lower 0.25 - 0.151909 = 0.098091
+    assert result.lower == pytest.approx(0.098091, abs=2e-6)
+    # p = 2 * P(T3 > 3.872983) = 0.030466 (tables: between 0.02 and 0.05)
+    assert result.p_t == pytest.approx(0.030466, abs=2e-6)
+
+
+def test_weights_reduce_to_the_plain_mean_when_equal_and_damp_thin_tasks() -> None:
+    diffs = [1.0, 0.0, -1 / 3, 2 / 3]
+    equal = paired_difference(diffs, [3, 3, 3, 3])
+    plain = paired_difference(diffs)
+    assert equal.mean == pytest.approx(plain.mean)
+    assert equal.se == pytest.approx(plain.se)
+    # the reviewer's Demo E: one trial on a side makes +66.7 pp; weighted by min(n_B, n_T)
+    damped = paired_difference([2 / 3, 0.0, 0.0], [1, 3, 3])
+    assert damped.mean == pytest.approx((2 / 3) / 7)
+    assert paired_difference([2 / 3, 0.0, 0.0]).mean == pytest.approx(2 / 9)
+
+
+def test_a_ceiling_is_no_information_not_a_precise_zero() -> None:
+    result = paired_difference([0.0] * 23)
+    assert not result.informative
+    assert result.p_sign == 1.0
+
+
+def test_holm() -> None:
+    # sorted 0.01, 0.03, 0.04 -> x3, x2, x1 = 0.03, 0.06, 0.04 -> monotone: 0.03, 0.06, 0.06
+    assert holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
+    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+
+
+def test_clustered_rate_widens_with_the_design_effect() -> None:
+    # 24 tasks x 3 epochs: 10 always, 10 never, 4 twice -> p = 38/72; task rates vary far more
+    # than a binomial of 72 trials allows, so the interval is wider than plain Wilson.
+    cells = [(3, 3)] * 10 + [(0, 3)] * 10 + [(2, 3)] * 4
+    clustered = clustered_rate_interval(cells)
+    plain = wilson_interval(38, 72)
+    assert clustered.design_effect > 2.0
+    assert clustered.ci[1] - clustered.ci[0] > 1.5 * (plain[1] - plain[0])
+    assert clustered.lower > clustered.ci[0]  # one-sided bound: tighter than the two-sided one
+    same = clustered_rate_interval([(2, 3)] * 20)  # every task alike: no clustering to pay for
+    assert same.design_effect == 1.0
+    assert clustered_rate_interval([(2, 3)]).ci == (0.0, 1.0)  # one task generalises nothing
+
+
+# --- simulation: clustered synthetic benchmarks ------------------------------------------------
+#
+# Each benchmark has T tasks; a task's true rate is drawn from a Beta distribution with mean p0
+# and intra-class correlation 0.5 (most tasks nearly always or nearly never solved), and each of
+# E epochs is a Bernoulli trial of that rate. The intervals are "over tasks like these": their
+# target is the population mean p0 (or, for a comparison, the population mean difference).
+
+SIMULATIONS = 2000
+
+
+def _task_rate(rng: random.Random, p0: float, icc: float = 0.5) -> float:
+    concentration = 1.0 / icc - 1.0
+    return rng.betavariate(p0 * concentration, (1.0 - p0) * concentration)
+
+
+def _solved(rng: random.Random, rate: float, epochs: int) -> int:
+    return sum(rng.random() < rate for _ in range(epochs))
+
+
+@pytest.mark.parametrize("tasks", [23, 33])
+@pytest.mark.parametrize("epochs", [1, 3, 5])
+@pytest.mark.parametrize("p0", [0.3, 0.6, 0.9])
+def test_the_rate_interval_covers_the_population_rate(p0: float, epochs: int, tasks: int) -> None:
+    """Measured once at 4,000 benchmarks per cell (the test runs 2,000): 95.5-97.1% at 30% and
+    60%; at the 90% ceiling 93.5-94.5% with 3 or 5 epochs (a handful of failing tasks carry all
+    the variance) and 95.9-97.6% with one (a binomial of 23 trials near 90% is lumpy). Asserted:
+    92.5-97.5%, the issue's 93-97% widened by the simulation's own error (one standard error is
+    0.5 pp at 2,000), and up to 98% for 90% at one epoch, where the interval errs wide."""
+    rng = random.Random(int(p0 * 100) * 100 + epochs * 10 + tasks)
     covered = 0
-    widths: list[float] = []
-    for dataset in range(100):
-        diffs = rng.choices(values, weights, k=tasks)
-        low, high = paired_bootstrap_ci(diffs, seed=dataset)
-        covered += low <= true_mean <= high
-        widths.append(high - low)
-    assert covered >= 93
-    assert sum(widths) / len(widths) == pytest.approx(
-        2 * 1.96 * 0.34157 / math.sqrt(tasks), rel=0.1
-    )
+    for _ in range(SIMULATIONS):
+        cells = [(_solved(rng, _task_rate(rng, p0), epochs), epochs) for _ in range(tasks)]
+        low, high = clustered_rate_interval(cells).ci
+        covered += low <= p0 <= high
+    assert 0.925 <= covered / SIMULATIONS <= (0.98 if p0 == 0.9 and epochs == 1 else 0.975)
 
 
-def test_bootstrap_rejects_empty_input() -> None:
-    with pytest.raises(ValueError, match="at least one"):
-        paired_bootstrap_ci([])
+def test_pooled_wilson_over_trials_would_not_cover() -> None:
+    """Why the interval is over tasks: Wilson on 23 x 5 pooled trials misses far too often."""
+    rng = random.Random(5)
+    covered = 0
+    for _ in range(SIMULATIONS):
+        cells = [(_solved(rng, _task_rate(rng, 0.6), 5), 5) for _ in range(23)]
+        low, high = wilson_interval(sum(s for s, _ in cells), 5 * 23)
+        covered += low <= 0.6 <= high
+    assert covered / SIMULATIONS < 0.85
+
+
+@pytest.mark.parametrize("epochs", [1, 3, 5])
+@pytest.mark.parametrize("p0", [0.3, 0.6])
+def test_the_paired_t_test_rejects_a_true_null_about_5_percent(p0: float, epochs: int) -> None:
+    """No effect: both arms draw from each task's same rate. alpha = 0.05, 23 tasks."""
+    rng = random.Random(int(p0 * 100) + epochs)
+    rejected = 0
+    for _ in range(SIMULATIONS):
+        diffs = []
+        for _ in range(23):
+            rate = _task_rate(rng, p0)
+            diffs.append((_solved(rng, rate, epochs) - _solved(rng, rate, epochs)) / epochs)
+        result = paired_difference(diffs)
+        rejected += result.p_t is not None and result.p_t < 0.05
+    assert 0.04 <= rejected / SIMULATIONS <= 0.06
+
+
+def test_at_the_ceiling_the_t_test_is_conservative() -> None:
+    """At a 90% baseline most differences are 0: the test rejects a true null rarely, never
+    more than it should (nothing is detectable there; the report shows the headroom)."""
+    rng = random.Random(90)
+    rejected = 0
+    for _ in range(SIMULATIONS):
+        diffs = []
+        for _ in range(23):
+            rate = _task_rate(rng, 0.9)
+            diffs.append((_solved(rng, rate, 3) - _solved(rng, rate, 3)) / 3)
+        result = paired_difference(diffs)
+        rejected += result.p_t is not None and result.p_t < 0.05
+    assert rejected / SIMULATIONS <= 0.05
+
+
+@pytest.mark.parametrize("epochs", [1, 3, 5])
+def test_the_difference_interval_covers_the_true_uplift(epochs: int) -> None:
+    """The treatment closes a third of each task's gap to 1: the mean difference is
+    (1 - p0) / 3 = 0.1333 at p0 = 0.6, whatever the tasks."""
+    rng = random.Random(100 + epochs)
+    true_uplift = (1 - 0.6) / 3
+    covered = 0
+    for _ in range(SIMULATIONS):
+        diffs = []
+        for _ in range(23):
+            rate = _task_rate(rng, 0.6)
+            better = rate + (1 - rate) / 3
+            diffs.append((_solved(rng, better, epochs) - _solved(rng, rate, epochs)) / epochs)
+        ci = paired_difference(diffs).ci
+        assert ci is not None
+        covered += ci[0] <= true_uplift <= ci[1]
+    assert 0.93 <= covered / SIMULATIONS <= 0.97

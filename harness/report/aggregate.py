@@ -1,21 +1,28 @@
 """From trial records to the numbers a report shows.
 
-A *group* is the trials of one (run, model, arm). Infrastructure failures (``agent.status ==
-"infra_error"``) are counted and listed but left out of every rate, mean and comparison.
-A *comparison* pairs a baseline group with a treatment group on the tasks both attempted.
+A *group* is the trials of one (run, model, arm). Infrastructure failures are counted and
+listed but left out of every rate, mean and comparison. A *comparison* pairs a baseline group
+with a treatment group on the tasks both have valid trials for; tasks only one side has are
+listed as dropped, never silently. The task is the unit of inference (see
+:mod:`harness.report.stats`): rates carry intervals over tasks, and a comparison is the mean of
+per-task differences, each task weighted by its valid trials on the thinner side. The first
+comparison is primary; the others are secondary, with Holm-adjusted p-values.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from harness.report.runs import Run
 from harness.report.stats import (
-    mcnemar_exact,
-    paired_bootstrap_ci,
+    ClusteredRate,
+    PairedDifference,
+    clustered_rate_interval,
+    holm,
+    paired_difference,
     pass_at_k,
     pass_hat_k,
     wilson_interval,
@@ -62,7 +69,7 @@ class Rate:
 
     @property
     def ci(self) -> tuple[float, float]:
-        """Wilson 95% interval."""
+        """Wilson 95% interval over trials treated as independent: descriptive only."""
         return wilson_interval(self.successes, self.trials)
 
 
@@ -80,6 +87,7 @@ class GroupSummary:
     trials: int
     infra_errors: int
     resolved: Rate
+    resolved_over_tasks: ClusteredRate  # the same rate, with its 95% interval over tasks
     checks: dict[str, Rate]
     pass_at: dict[int, float]
     pass_hat: dict[int, float]
@@ -103,22 +111,38 @@ class TaskDelta:
 
 @dataclass(frozen=True)
 class Comparison:
+    """Treatment minus baseline on the tasks both sides have valid trials for."""
+
     baseline: GroupKey
     treatment: GroupKey
-    tasks: list[TaskDelta]
-    uplift: float | None
-    uplift_ci: tuple[float, float] | None
-    pairs: int
-    baseline_only: int
-    treatment_only: int
+    tasks: list[TaskDelta]  # the common tasks
+    difference: PairedDifference | None  # None when no task is common
+    baseline_rate: ClusteredRate  # each side's rate on the common tasks
+    treatment_rate: ClusteredRate
+    dropped: dict[str, str]  # task -> why it is not compared ("no valid baseline trial", ...)
+    infra_errors: tuple[int, int]  # (baseline, treatment)
+    incomplete: list[str]  # common tasks with infrastructure errors on a side
+    headroom: int  # common tasks the baseline did not solve in every valid trial
+    primary: bool = True
+    p_holm: float | None = None  # secondary comparisons: the paired t p, Holm-adjusted
 
     def delta(self, task_id: str) -> TaskDelta | None:
         return next((d for d in self.tasks if d.task_id == task_id), None)
 
     @property
-    def p_value(self) -> float:
-        """Exact McNemar p on matched (task, epoch) trials where exactly one side resolved."""
-        return mcnemar_exact(self.baseline_only, self.treatment_only)
+    def uplift(self) -> float | None:
+        """The mean per-task difference (weighted), as a fraction: 0.1 is +10 pp."""
+        return self.difference.mean if self.difference else None
+
+    @property
+    def uplift_ci(self) -> tuple[float, float] | None:
+        """Its two-sided 95% t-interval over tasks (None with fewer than two tasks)."""
+        return self.difference.ci if self.difference else None
+
+    @property
+    def complete(self) -> bool:
+        """No infrastructure error and no task missing from a side: fit for a gate."""
+        return not self.dropped and self.infra_errors == (0, 0)
 
 
 @dataclass(frozen=True)
@@ -201,11 +225,15 @@ def summarise(key: GroupKey, records: Sequence[TrialRecord]) -> GroupSummary:
     )
     pass_at, pass_hat = _pass_curves(valid)
     skill_md, references = _reads(valid)
+    per_task: dict[str, list[bool]] = defaultdict(list)
+    for record in valid:
+        per_task[record.spec.task_id].append(record.resolved)
     return GroupSummary(
         key=key,
         trials=len(records),
         infra_errors=len(records) - len(valid),
         resolved=Rate(resolved, len(valid)),
+        resolved_over_tasks=clustered_rate_interval([(sum(v), len(v)) for v in per_task.values()]),
         checks=_check_rates(valid),
         pass_at=pass_at,
         pass_hat=pass_hat,
@@ -225,28 +253,40 @@ def compare(
     treatment: GroupKey,
     base_records: Iterable[TrialRecord],
     treat_records: Iterable[TrialRecord],
-    seed: int = 0,
 ) -> Comparison:
-    """Per-task resolved-rate differences, their mean with a bootstrap CI, and McNemar counts."""
+    """Per-task resolved-rate differences on the common tasks, and what they say together."""
+    sides = [list(base_records), list(treat_records)]
     by_side: list[dict[tuple[str, int], TrialRecord]] = [
         {(r.spec.task_id, r.spec.epoch): r for r in records if not r.infra_error}
-        for records in (base_records, treat_records)
+        for records in sides
     ]
     base, treat = by_side
-    tasks = sorted({t for t, _ in base} & {t for t, _ in treat})
+    attempted = [{r.spec.task_id for r in records} for records in sides]
+    valid = [{t for t, _ in side} for side in by_side]
+    tasks = sorted(valid[0] & valid[1])
+    dropped = {
+        task: "no valid baseline trial" if task not in valid[0] else "no valid treatment trial"
+        for task in sorted((attempted[0] | attempted[1]) - set(tasks))
+    }
+    infra = [[r.spec.task_id for r in records if r.infra_error] for records in sides]
     deltas = [_delta(task, base, treat) for task in tasks]
-    diffs = [d.diff for d in deltas]
-    matched = [(base[k].resolved, treat[k].resolved) for k in base.keys() & treat.keys()]
+    weights = [min(d.baseline.trials, d.treatment.trials) for d in deltas]
     return Comparison(
         baseline=baseline,
         treatment=treatment,
         tasks=deltas,
-        uplift=_mean(diffs),
-        uplift_ci=paired_bootstrap_ci(diffs, seed=seed) if diffs else None,
-        pairs=len(matched),
-        baseline_only=sum(b and not t for b, t in matched),
-        treatment_only=sum(t and not b for b, t in matched),
+        difference=paired_difference([d.diff for d in deltas], weights) if deltas else None,
+        baseline_rate=clustered_rate_interval([_cell(d.baseline) for d in deltas]),
+        treatment_rate=clustered_rate_interval([_cell(d.treatment) for d in deltas]),
+        dropped=dropped,
+        infra_errors=(len(infra[0]), len(infra[1])),
+        incomplete=sorted({t for side in infra for t in side} & set(tasks)),
+        headroom=sum(d.baseline.successes < d.baseline.trials for d in deltas),
     )
+
+
+def _cell(rate: Rate) -> tuple[int, int]:
+    return rate.successes, rate.trials
 
 
 def _delta(
@@ -293,11 +333,23 @@ def _order(runs: Sequence[Run]) -> dict[GroupKey, int]:
     return order
 
 
+def _rank(comparisons: list[Comparison]) -> list[Comparison]:
+    """The first comparison is primary; the rest are secondary, with Holm-adjusted p-values."""
+    if not comparisons:
+        return comparisons
+    secondary = comparisons[1:]
+    raw = [c.difference.p_t if c.difference and c.difference.p_t is not None else 1.0
+           for c in secondary]  # fmt: skip
+    adjusted = holm(raw)
+    return [comparisons[0]] + [
+        replace(c, primary=False, p_holm=p) for c, p in zip(secondary, adjusted, strict=True)
+    ]
+
+
 def build_report(
     runs: Sequence[Run],
     baseline: Selector | None = None,
     treatment: Selector | None = None,
-    seed: int = 0,
 ) -> Report:
     baseline = baseline or Selector("baseline")
     treatment = treatment or Selector("skill")
@@ -316,7 +368,7 @@ def build_report(
     for records in cells.values():
         records.sort(key=lambda r: r.spec.epoch)
     pairs = _pairs(keys, baseline, treatment, runs)
-    comparisons = [compare(b, t, grouped[b], grouped[t], seed) for b, t in pairs]
+    comparisons = _rank([compare(b, t, grouped[b], grouped[t]) for b, t in pairs])
     return Report(
         runs=list(runs),
         groups=[summarise(k, grouped[k]) for k in keys],
