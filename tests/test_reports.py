@@ -272,20 +272,27 @@ def test_reads_of_skill_md_and_each_reference(run_dir: Path) -> None:
     assert baseline.skill_md_reads.successes == 0
 
 
-def test_paired_uplift_and_mcnemar_on_matched_trials(run_dir: Path) -> None:
+def test_the_comparison_is_over_common_tasks_weighted_by_valid_trials(run_dir: Path) -> None:
     (c,) = build_report(load_runs([run_dir])).comparisons
     diffs = {d.task_id: d.diff for d in c.tasks}
     # cached 2/3 - 0, money 1 - 2/3, keyset 1/2 - 0 (infra trial left out), retry 1 - 1
     assert diffs == pytest.approx(
         {"cached-read": 2 / 3, "money-type": 1 / 3, "keyset-page": 1 / 2, "retry-client": 0.0}
     )
-    assert c.uplift == pytest.approx(0.375)
+    # weights min(n_B, n_T) = 3, 3, 2, 3: (3*2/3 + 3*1/3 + 2*1/2 + 0) / 11 = 4/11
+    assert c.uplift == pytest.approx(4 / 11)
+    d = c.difference
+    assert d is not None
+    assert (d.better, d.worse, d.tied) == (3, 0, 1)
+    # signed weighted terms 2, 1, 1: only the all-equal sign patterns reach |4|: 2 of 8
+    assert d.p_sign == pytest.approx(0.25)
     assert c.uplift_ci is not None
-    assert c.uplift_ci[0] < 0.375 < c.uplift_ci[1]
-    # 12 (task, epoch) pairs less the infra one; only the skill arm resolved cached e0, e1,
-    # money e1 and keyset e0: b=0, c=4 -> p = 2 * C(4,0) / 2^4 = 0.125
-    assert (c.pairs, c.baseline_only, c.treatment_only) == (11, 0, 4)
-    assert c.p_value == pytest.approx(0.125)
+    assert c.uplift_ci[0] < 4 / 11 < c.uplift_ci[1]
+    assert c.infra_errors == (0, 1)
+    assert c.incomplete == ["keyset-page"]
+    assert not c.complete
+    assert c.headroom == 3  # the baseline always solved retry-client only
+    assert c.primary
 
 
 def test_two_runs_compare_one_arm_across_runs(run_dir: Path, tmp_path: Path) -> None:
@@ -298,7 +305,8 @@ def test_two_runs_compare_one_arm_across_runs(run_dir: Path, tmp_path: Path) -> 
     )
     (c,) = report.comparisons
     assert (c.baseline.run, c.treatment.run) == ("run-a", "run-b")
-    assert c.uplift == pytest.approx(-(2 / 3 + 1 + 1 / 2 + 1) / 4)
+    # weights 3, 3, 2 (run-a's keyset-page has 2 valid trials), 3
+    assert c.uplift == pytest.approx(-(3 * 2 / 3 + 3 + 2 * 1 / 2 + 3) / 11)
     assert report.label(c.treatment) == "run-b / skill"
 
 
@@ -313,7 +321,7 @@ def test_two_models_in_one_run_are_compared_model_against_model(tmp_path: Path) 
     (c,) = build_report(
         runs, Selector("skill", "model-a"), Selector("skill", "model-b")
     ).comparisons
-    assert (c.uplift, c.pairs) == (0.0, 11)
+    assert (c.uplift, len(c.tasks)) == (0.0, 4)
 
 
 def test_the_same_run_twice_gets_distinct_labels(run_dir: Path) -> None:
@@ -327,9 +335,12 @@ def test_markdown_leads_with_infra_warning_and_answers_the_question(run_dir: Pat
     text = render_markdown(build_report(load_runs([run_dir])))
     assert text.index("Infrastructure failures") < text.index("## Does the skill help?")
     assert "1 of 24 trials failed for infrastructure reasons" in text
-    assert "| baseline → skill | 4 | +37.5 pp [" in text
-    assert "| 0 / 4 | 0.125 |" in text
-    assert "| skill | 12 | 1 | 82% (9/11) |" in text
+    assert "| baseline → skill | 4 | +36.4 pp [" in text
+    assert "| 3 / 0 / 1 |" in text
+    assert "| 0.250 | 3/4 |" in text  # the sign-flip p and the headroom
+    assert "| skill | 12 | 4 | 1 | 82% (9/11) |" in text
+    assert "keyset-page" in text.split("## Resolved rate")[0]  # lost trials are named
+    assert "95% CI over tasks" in text
     assert "| `keyset-page` | ❌❌❌ | ✅⚠❌ |" in text
     assert "`references/caching.md`" in text
 
@@ -365,25 +376,88 @@ def test_report_prints_terminal_tables(
     assert skill_eval("report", run_dir) == 0
     out = capsys.readouterr().out
     assert "infrastructure failures" in out
-    assert "+37.5 pp" in out
-    assert "p=0.125" in out
+    assert "+36.4 pp" in out
+    assert "3 / 0 / 1" in out
+    assert "CI over" in out  # the header wraps in an 80-column terminal
+    assert "headroom 3/4 tasks" in out
+    assert "keyset-page" in out  # the task that lost a trial is named
+
+
+def _demo(tmp_path: Path, name: str, tasks: dict[str, tuple[list[Outcome], list[Outcome]]]) -> Path:
+    """A run of many tasks: (baseline outcomes, skill outcomes) per task."""
+    spec: RunSpec = {}
+    for task, (base, skill) in tasks.items():
+        spec[(task, "baseline")] = base
+        spec[(task, "skill")] = skill
+    return make_run(tmp_path / name, spec, run_id=name)
+
+
+def _demo_a(tmp_path: Path) -> Path:
+    """The review's Demo A: 4 of 23 tasks go 0/3 -> 3/3, 19 tie (at 2/3)."""
+    tasks = {f"gain-{i}": ([F, F, F], [P, P, P]) for i in range(4)}
+    tasks |= {f"tie-{i}": ([P, P, F], [P, F, P]) for i in range(19)}
+    return _demo(tmp_path, "demo-a", tasks)
 
 
 @pytest.mark.parametrize(
-    ("gate", "code"),
+    ("gate", "code", "says"),
     [
-        (["--fail-under", "0.9"], 1),  # skill resolved 9/11 = 82%
-        (["--fail-under", "0.8"], 0),
-        (["--min-uplift", "40"], 1),  # mean uplift +37.5 pp
-        (["--min-uplift", "30"], 0),
-        (["--fail-under", "0.5", "--min-uplift", "37.5"], 0),
+        # mean +17.4 pp, 95% CI [+0.6, +34.2]; one-sided lower bound +3.5 pp
+        (["--min-uplift", "0"], 0, ""),
+        (["--min-uplift", "10"], 1, "one-sided 95% lower bound +3.5 pp is below +10.0 pp"),
+        (["--max-regression", "5"], 0, ""),
+        # skill: 4 tasks at 3/3, 19 at 2/3: 50/69 = 72%; one-sided lower bound over tasks 62.5%
+        (["--fail-under", "0.6"], 0, ""),
+        (["--fail-under", "0.7"], 1, "one-sided 95% lower bound 62.5% is below 70%"),
     ],
 )
-def test_gates_set_the_exit_code(
-    run_dir: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str], gate: list[str], code: int
+def test_gates_decide_on_bounds_over_tasks(
+    tmp_path: Path,
+    skill_eval: Cli,
+    capsys: pytest.CaptureFixture[str],
+    gate: list[str],
+    code: int,
+    says: str,
 ) -> None:
-    assert skill_eval("report", run_dir, "--format", "markdown", *gate) == code
-    assert ("gate failed" in capsys.readouterr().out) == bool(code)
+    assert skill_eval("report", _demo_a(tmp_path), "--format", "markdown", *gate) == code
+    out = capsys.readouterr().out
+    assert ("gate failed" in out) == bool(code)
+    assert says in out
+    if code:
+        assert "95%" in out  # every message prints the interval it decided on
+
+
+def test_a_point_estimate_above_the_bar_is_not_enough(
+    tmp_path: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The mean is +17.4 pp, over a +15 pp bar; the lower bound is not, so the gate fails."""
+    assert skill_eval("report", _demo_a(tmp_path), "--min-uplift", "15") == 1
+
+
+def test_gates_refuse_incomplete_data(
+    run_dir: Path, tmp_path: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the standard run lost one skill trial to the infrastructure
+    for gate in (["--min-uplift", "0"], ["--fail-under", "0.1"], ["--max-regression", "50"]):
+        assert skill_eval("report", run_dir, "--format", "markdown", *gate) == 2
+        assert "gate cannot decide" in capsys.readouterr().out
+    # the review's Demo D: the skill arm's 3 hardest tasks are all infrastructure errors
+    tasks = {f"hard-{i}": ([F, F, F], [X, X, X]) for i in range(3)}
+    tasks |= {f"easy-{i}": ([P, P, F], [P, P, F]) for i in range(9)}
+    assert skill_eval("report", _demo(tmp_path, "demo-d", tasks), "--fail-under", "0.6") == 2
+    out = capsys.readouterr().out
+    assert "infrastructure error" in out
+
+
+def test_a_ceiling_cannot_pass_a_gate(
+    tmp_path: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The review's Demo C: every task ties; that is no information, not a precise zero."""
+    tasks = {f"solved-{i}": ([P, P, P], [P, P, P]) for i in range(20)}
+    run = _demo(tmp_path, "demo-c", tasks)
+    assert skill_eval("report", run, "--min-uplift", "0") == 2
+    out = capsys.readouterr().out
+    assert "no informative tasks" in out
 
 
 def test_gate_on_a_missing_arm_is_a_user_error(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from harness.errors import HarnessError
 
 if TYPE_CHECKING:
-    from harness.report.aggregate import Report
+    from harness.report.aggregate import Comparison, Report
     from harness.report.failures import Section
 
 FORMATS = ("terminal", "markdown", "html")
@@ -29,12 +29,30 @@ def register(sub: Any) -> None:
     side.add_argument("--treatment-model", help="default: the baseline's model")
     side.add_argument("--baseline-run", help="run id or directory; default: every run")
     side.add_argument("--treatment-run", help="run id or directory; default: the baseline's run")
-    gate = report.add_argument_group("gates (exit 1 when not met)")
-    gate.add_argument(
-        "--fail-under", type=_unit, metavar="RATE", help="treatment resolved rate below RATE"
+    gate = report.add_argument_group(
+        "gates: each decides on a one-sided 95% bound over tasks; exit 1 when not met, 2 when"
+        " the data cannot decide (infrastructure errors, tasks missing from a side, all tied)"
     )
     gate.add_argument(
-        "--min-uplift", type=float, metavar="PP", help="mean uplift below PP percentage points"
+        "--fail-under",
+        type=_unit,
+        metavar="RATE",
+        help="fail unless the treatment's resolved rate is shown to be at least RATE"
+        " (its lower bound over tasks)",
+    )
+    gate.add_argument(
+        "--min-uplift",
+        type=float,
+        metavar="PP",
+        help="fail unless the treatment is shown to help by at least PP percentage points"
+        " (the lower bound of the mean per-task difference; 0: any help)",
+    )
+    gate.add_argument(
+        "--max-regression",
+        type=float,
+        metavar="PP",
+        help="non-inferiority: fail only if the treatment is shown to be worse by more than PP"
+        " percentage points (the upper bound of the difference below -PP)",
     )
     report.set_defaults(handler=run_report)
 
@@ -102,39 +120,85 @@ def run_report(args: argparse.Namespace) -> int:
             write_output(args.out, text)
     if args.out is not None:
         print(f"report written to {args.out}")
-    return _gates(report, args.fail_under, args.min_uplift)
+    return _gates(report, args.fail_under, args.min_uplift, args.max_regression)
 
 
-def _gates(report: Report, fail_under: float | None, min_uplift: float | None) -> int:
+def _gates(
+    report: Report,
+    fail_under: float | None,
+    min_uplift: float | None,
+    max_regression: float | None = None,
+) -> int:
+    """0: every gate met; 1: a gate failed; 2: the data cannot decide a gate."""
     from harness.report import fmt
 
     failures: list[str] = []
+    undecided: list[str] = []
     if fail_under is not None:
         groups = report.treatment_groups()
         if not groups:
             raise HarnessError(f"--fail-under: no trials in arm {report.treatment.arm!r}")
         for g in groups:
-            value = g.resolved.value
-            if value is None or value < fail_under:
-                failures.append(
-                    f"{report.label(g.key)}: resolved rate {fmt.pct(value)} is below "
-                    f"--fail-under {fail_under * 100:.0f}%"
+            name, rate = report.label(g.key), g.resolved_over_tasks
+            if g.infra_errors:
+                undecided.append(
+                    f"--fail-under: {name} has {g.infra_errors} infrastructure error(s);"
+                    " resume the run first"
                 )
-    if min_uplift is not None:
+            elif rate.value is None or rate.lower < fail_under:
+                failures.append(
+                    f"--fail-under {fail_under * 100:.0f}%: {name} resolved"
+                    f" {fmt.over_tasks(rate)} over {rate.tasks} tasks; its one-sided 95% lower"
+                    f" bound {rate.lower * 100:.1f}% is below {fail_under * 100:.0f}%"
+                )
+    for flag, value in (("--min-uplift", min_uplift), ("--max-regression", max_regression)):
+        if value is None:
+            continue
         if not report.comparisons:
             raise HarnessError(
-                f"--min-uplift: nothing to compare (arms {report.baseline.arm!r} "
+                f"{flag}: nothing to compare (arms {report.baseline.arm!r} "
                 f"and {report.treatment.arm!r})"
             )
         for c in report.comparisons:
-            if c.uplift is None or c.uplift * 100 < min_uplift:
-                failures.append(
-                    f"{fmt.comparison(report, c)}: mean uplift {fmt.pp(c.uplift)} is below "
-                    f"--min-uplift {min_uplift:+.1f} pp"
-                )
+            verdict = _comparison_gate(report, c, flag, value)
+            if verdict is not None:
+                (failures if verdict[0] else undecided).append(verdict[1])
     for line in failures:
         print(f"gate failed: {line}")
-    return 1 if failures else 0
+    for line in undecided:
+        print(f"gate cannot decide: {line}")
+    return 2 if undecided else 1 if failures else 0
+
+
+def _comparison_gate(
+    report: Report, c: Comparison, flag: str, pp: float
+) -> tuple[bool, str] | None:
+    """None when met; (True, why) when failed; (False, why) when the data cannot decide."""
+    from harness.report import fmt
+
+    name = fmt.comparison(report, c)
+    if not c.complete:
+        return False, f"{flag}: {fmt.dropped(report, c) or name + ': infrastructure errors'}"
+    d = c.difference
+    if d is None or d.lower is None or d.upper is None or d.ci is None:
+        return False, f"{flag}: {name}: fewer than two common tasks"
+    if not d.informative:
+        return False, f"{flag}: {name}: no informative tasks (all {d.tasks} tied: the ceiling)"
+    interval = (
+        f"mean per-task difference {fmt.pp(d.mean)}, 95% CI [{d.ci[0] * 100:+.1f},"
+        f" {d.ci[1] * 100:+.1f}] pp over {d.tasks} tasks"
+    )
+    if flag == "--min-uplift" and d.lower * 100 < pp:
+        return True, (
+            f"{flag} {pp:+.1f} pp: {name}: {interval}; its one-sided 95% lower bound"
+            f" {d.lower * 100:+.1f} pp is below {pp:+.1f} pp"
+        )
+    if flag == "--max-regression" and d.upper * 100 < -pp:
+        return True, (
+            f"{flag} {pp:.1f} pp: {name}: {interval}; its one-sided 95% upper bound"
+            f" {d.upper * 100:+.1f} pp shows a loss of more than {pp:.1f} pp"
+        )
+    return None
 
 
 def run_failures(args: argparse.Namespace) -> int:

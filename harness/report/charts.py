@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 ARM_COLOURS = {"baseline": "#8a8f98", "skill": "#2f6fdf", "inline": "#8e44ad"}
-UP, DOWN = "#2e9d5b", "#d0453a"
+NEUTRAL = "#7a8594"  # per-task bars: descriptive, so neither "helps" green nor "hurts" red
 FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
@@ -66,13 +66,16 @@ def rate_chart(bars: Sequence[RateBar]) -> Markup:
             f'<line x1="{hi:.1f}" y1="{y + 5}" x2="{hi:.1f}" y2="{y + 17}" stroke="#222"/>',
             _text(left + width + 8, y + 14, f"{bar.rate * 100:.0f}%"),
         ]
-    return _svg(left + width + 50, height, "resolved rate per group, Wilson 95% CI", body)
+    return _svg(left + width + 50, height, "resolved rate per group, 95% CI over tasks", body)
 
 
 def uplift_chart(
     deltas: Sequence[tuple[str, float]], mean: float, ci: tuple[float, float]
 ) -> Markup:
-    """Per-task difference of resolved rate (-100..+100 pp), with the mean and its CI band."""
+    """Per-task difference of resolved rate (-100..+100 pp), with the mean and its CI band.
+
+    Descriptive: at a few epochs no single task's difference is significant, so the bars are
+    drawn in one neutral colour, not as "helps" and "hurts"."""
     left, width, row = 180, 360, 20
     top = 18
     height = top + 30 + row * len(deltas)
@@ -94,11 +97,10 @@ def uplift_chart(
     for i, (task, diff) in enumerate(deltas):
         y = top + i * row
         start, end = sorted((centre, x_of(diff)))
-        colour = UP if diff > 0 else DOWN
         body += [
             _text(left - 8, y + 12, task, "end"),
             f'<rect x="{start:.1f}" y="{y + 2}" width="{max(end - start, 1.5):.1f}" height="13" '
-            f'fill="{colour if diff else "#999"}"/>',
+            f'fill="{NEUTRAL if diff else "#999"}"/>',
         ]
     mean_x = x_of(mean)
     body += [
@@ -106,7 +108,9 @@ def uplift_chart(
         'stroke="#2f6fdf" stroke-width="2" stroke-dasharray="4 3"/>',
         _text(mean_x, top - 8, f"mean {mean * 100:+.1f} pp", "middle", 'fill="#2f6fdf"'),
     ]
-    return _svg(left + width + 30, height, "per-task uplift in percentage points", body)
+    return _svg(
+        left + width + 30, height, "per-task difference in percentage points (descriptive)", body
+    )
 
 
 def cost_scatter(points: Sequence[Point]) -> Markup:

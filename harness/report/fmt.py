@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.report.aggregate import Comparison, Rate, Report
+from harness.report.stats import ClusteredRate
 
 DASH = "\u2013"
 
@@ -26,19 +27,80 @@ def pp(value: float | None) -> str:
     return DASH if value is None else f"{value * 100:+.1f} pp"
 
 
-def uplift(c: Comparison) -> str:
-    if c.uplift is None or c.uplift_ci is None:
+def over_tasks(r: ClusteredRate) -> str:
+    """``58% [39-76%]``: a rate and its 95% interval over tasks."""
+    if r.value is None:
         return DASH
-    low, high = c.uplift_ci
-    return f"{pp(c.uplift)} [{low * 100:+.1f}, {high * 100:+.1f}]"
+    low, high = r.ci
+    return f"{pct(r.value)} [{low * 100:.0f}{DASH}{high * 100:.0f}%]"
+
+
+def uplift(c: Comparison) -> str:
+    """The mean per-task difference with its 95% CI over tasks, or why there is none."""
+    d = c.difference
+    if d is None:
+        return "no common task"
+    if not d.informative:
+        return f"no informative tasks (all {d.tasks} tied)"
+    if d.ci is None:
+        return f"{pp(d.mean)} (one task: no interval)"
+    low, high = d.ci
+    return f"{pp(d.mean)} [{low * 100:+.1f}, {high * 100:+.1f}]"
+
+
+def tally(c: Comparison) -> str:
+    """Tasks on which the treatment did better / worse / the same."""
+    d = c.difference
+    return DASH if d is None else f"{d.better} / {d.worse} / {d.tied}"
+
+
+def p_value(value: float | None) -> str:
+    if value is None:
+        return DASH
+    return f"{value:.3f}" if value >= 0.001 else "<0.001"
+
+
+def t_test(c: Comparison) -> str:
+    """The paired t p, Holm-adjusted for a secondary comparison."""
+    d = c.difference
+    if d is None or d.p_t is None:
+        return DASH
+    if c.primary:
+        return p_value(d.p_t)
+    return f"{p_value(d.p_t)} (Holm {p_value(c.p_holm)})"
+
+
+def sign_flip(c: Comparison) -> str:
+    return DASH if c.difference is None else p_value(c.difference.p_sign)
+
+
+def role(c: Comparison) -> str:
+    return "primary" if c.primary else "secondary"
 
 
 def comparison(report: Report, c: Comparison) -> str:
     return f"{report.label(c.baseline)} → {report.label(c.treatment)}"
 
 
-def p_value(value: float) -> str:
-    return f"{value:.3f}" if value >= 0.001 else "<0.001"
+def headroom(c: Comparison) -> str:
+    """Common tasks the baseline did not always solve: where an uplift can show at all."""
+    return f"{c.headroom}/{len(c.tasks)}"
+
+
+def dropped(report: Report, c: Comparison) -> str | None:
+    """The sentence a comparison with dropped or incomplete tasks carries, if any."""
+    parts: list[str] = []
+    if c.dropped:
+        listed = ", ".join(f"{t} ({why})" for t, why in c.dropped.items())
+        parts.append(f"{len(c.dropped)} task(s) left out: {listed}")
+    if c.incomplete:
+        parts.append(
+            f"{len(c.incomplete)} compared task(s) lost trials to infrastructure errors: "
+            + ", ".join(c.incomplete)
+        )
+    if not parts:
+        return None
+    return f"{comparison(report, c)}: " + "; ".join(parts)
 
 
 def usd(value: float | None) -> str:

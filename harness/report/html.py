@@ -154,7 +154,9 @@ def _trial_views(report: Report) -> list[TrialView]:
 def _charts(report: Report) -> dict[str, Any]:
     valid = [g for g in report.groups if g.resolved.value is not None]
     bars = [
-        charts.RateBar(report.label(g.key), g.key.arm, g.resolved.value or 0.0, *g.resolved.ci)
+        charts.RateBar(
+            report.label(g.key), g.key.arm, g.resolved.value or 0.0, *g.resolved_over_tasks.ci
+        )
         for g in valid
     ]
     points = [

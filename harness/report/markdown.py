@@ -32,14 +32,25 @@ def render_markdown(report: Report) -> str:
     out += _comparisons(report)
     out += ["## Resolved rate and cost", ""]
     out += _table(
-        ["group", "trials", "infra", "resolved", "95% CI", "cost/trial", "cost/resolved", "wall"],
+        [
+            "group",
+            "trials",
+            "tasks",
+            "infra",
+            "resolved",
+            "rate [95% CI over tasks]",
+            "cost/trial",
+            "cost/resolved",
+            "wall",
+        ],
         [
             [
                 report.label(g.key),
                 str(g.trials),
+                str(g.resolved_over_tasks.tasks),
                 str(g.infra_errors),
                 fmt.rate(g.resolved),
-                fmt.wilson(g.resolved),
+                fmt.over_tasks(g.resolved_over_tasks),
                 fmt.usd(g.cost_per_trial),
                 fmt.usd(g.cost_per_resolved),
                 fmt.seconds(g.wall_s),
@@ -63,21 +74,29 @@ def _comparisons(report: Report) -> list[str]:
             fmt.comparison(report, c),
             str(len(c.tasks)),
             fmt.uplift(c),
-            str(c.pairs),
-            f"{c.baseline_only} / {c.treatment_only}",
-            fmt.p_value(c.p_value),
+            fmt.tally(c),
+            fmt.t_test(c),
+            fmt.sign_flip(c),
+            fmt.headroom(c),
+            f"{fmt.over_tasks(c.baseline_rate)} → {fmt.over_tasks(c.treatment_rate)}",
+            fmt.role(c),
         ]
         for c in report.comparisons
     ]
     header = [
         "comparison",
         "tasks",
-        "mean uplift [95% CI]",
-        "pairs",
-        "only base / only treat",
-        "McNemar p",
+        "mean per-task difference, pp [95% CI over tasks]",
+        "better / worse / tied",
+        "paired t p",
+        "sign-flip p",
+        "headroom",
+        "rates on these tasks",
+        "",
     ]
     out = _table(header, rows)
+    out += [f"> {note}" for c in report.comparisons if (note := fmt.dropped(report, c))]
+    out += [""] if any(fmt.dropped(report, c) for c in report.comparisons) else []
     for c in report.comparisons:
         out += _per_task(report, c)
     return out
@@ -88,7 +107,7 @@ def _per_task(report: Report, c: Comparison) -> list[str]:
         [f"`{d.task_id}`", fmt.rate(d.baseline), fmt.rate(d.treatment), fmt.pp(d.diff)]
         for d in sorted(c.tasks, key=lambda d: d.diff)
     ]
-    title = f"<details><summary>per task: {fmt.comparison(report, c)}</summary>\n"
+    title = f"<details><summary>per task (descriptive): {fmt.comparison(report, c)}</summary>\n"
     return [title, *_table(["task", "baseline", "treatment", "difference"], rows), "</details>", ""]
 
 

@@ -41,15 +41,17 @@ def _table(title: str, columns: tuple[str, ...]) -> Table:
 def _summary(report: Report) -> Table:
     table = _table(
         "resolved rate (infrastructure failures excluded)",
-        ("group", "trials", "infra", "resolved", "95% CI", "SKILL.md read"),
+        ("group", "trials", "tasks", "infra", "resolved", "95% CI over tasks", "SKILL.md read"),
     )
     for g in report.groups:
+        over = g.resolved_over_tasks
         table.add_row(
             report.label(g.key),
             str(g.trials),
+            str(over.tasks),
             f"[red]{g.infra_errors}[/]" if g.infra_errors else "0",
             fmt.rate(g.resolved),
-            fmt.wilson(g.resolved),
+            fmt.DASH if over.value is None else fmt.over_tasks(over).split(" ", 1)[1],
             fmt.pct(g.skill_md_reads.value) if g.key.arm != "baseline" else fmt.DASH,
         )
     return table
@@ -104,22 +106,30 @@ def _passk(report: Report) -> Table:
 
 def _comparisons(report: Report) -> Table:
     table = _table(
-        "uplift: treatment minus baseline, paired on tasks",
-        ("comparison", "tasks", "mean uplift [95% bootstrap CI]", "pairs", "McNemar"),
+        "does the treatment help? mean per-task difference, treatment minus baseline",
+        ("comparison", "tasks", "pp [95% CI over tasks]", "better/worse/tied", "p (t / sign)"),
     )
+    notes: list[str] = []
     for c in report.comparisons:
         table.add_row(
-            fmt.comparison(report, c),
+            f"{fmt.comparison(report, c)} ({fmt.role(c)})",
             str(len(c.tasks)),
             fmt.uplift(c),
-            str(c.pairs),
-            f"{c.baseline_only} vs {c.treatment_only}, p={fmt.p_value(c.p_value)}",
+            fmt.tally(c),
+            f"{fmt.t_test(c)} / {fmt.sign_flip(c)}",
         )
+        notes.append(
+            f"{fmt.comparison(report, c)}: on these tasks {fmt.over_tasks(c.baseline_rate)} →"
+            f" {fmt.over_tasks(c.treatment_rate)}; headroom {fmt.headroom(c)} tasks"
+        )
+        if (dropped := fmt.dropped(report, c)) is not None:
+            notes.append(dropped)
     if not report.comparisons:
-        table.caption = (
+        notes.append(
             f"nothing to compare: no groups for arms "
             f"{report.baseline.arm!r} and {report.treatment.arm!r}"
         )
+    table.caption = "\n".join(notes) or None
     return table
 
 
@@ -129,7 +139,7 @@ def _matrix(report: Report) -> Table:
     for g in report.groups:
         table.add_column(report.label(g.key), justify="right")
     for c in report.comparisons:
-        table.add_column(f"Δ {fmt.comparison(report, c)}", justify="right")
+        table.add_column(f"Δ {fmt.comparison(report, c)} (descriptive)", justify="right")
     for task in report.tasks:
         row = [task]
         for g in report.groups:
