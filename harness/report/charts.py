@@ -45,7 +45,7 @@ def _text(x: float, y: float, text: str, anchor: str = "start", extra: str = "")
 
 
 def rate_chart(bars: Sequence[RateBar]) -> Markup:
-    """Horizontal bars of resolved rate per group, with Wilson 95% whiskers."""
+    """Horizontal bars of resolved rate per group, with 95% whiskers over tasks."""
     left, width, row = 150, 300, 28
     height = 40 + row * len(bars)
     body: list[str] = []

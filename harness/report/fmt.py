@@ -17,11 +17,6 @@ def rate(r: Rate) -> str:
     return DASH if r.value is None else f"{pct(r.value)} ({r.successes}/{r.trials})"
 
 
-def wilson(r: Rate) -> str:
-    low, high = r.ci
-    return DASH if r.value is None else f"{low * 100:.0f}\u2013{high * 100:.0f}%"
-
-
 def pp(value: float | None) -> str:
     """A difference of rates in percentage points, signed."""
     return DASH if value is None else f"{value * 100:+.1f} pp"
