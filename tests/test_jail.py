@@ -239,3 +239,35 @@ def test_the_editor_never_follows_a_link_and_creates_files_the_agent_owns(tmp_pa
     assert not (outside / "planted.py").exists()
     assert owner == ["65534", "65534"]
     assert len(tools.refused) == 2
+
+
+LINKING_CLAUDE = r"""#!{python}
+import json, os, pathlib, shutil
+pathlib.Path(".claude").rename(".claude-installed")  # the agent owns its workspace
+os.symlink({target!r}, ".claude")
+print(json.dumps({{"type": "result", "subtype": "success", "num_turns": 1}}))
+"""
+
+
+def test_removing_the_installed_skill_never_follows_the_agents_links(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CLI that replaces .claude with a link to the user's skills: the harness, removing the
+    skill it installed, must not delete the user's copy through that link."""
+    from harness.cli import main
+
+    users = tmp_path / "users-claude"
+    (users / "skills" / "python-backend-architecture").mkdir(parents=True)
+    (users / "skills" / "python-backend-architecture" / "SKILL.md").write_text("mine")
+    users.chmod(0o755)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "claude"
+    fake.write_text(LINKING_CLAUDE.format(python=sys.executable, target=str(users)))
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    run_dir = tmp_path / "run"
+    argv = ["run", "--agent", "command", "--preset", "claude-code", "--model", "m",
+            "--arms", "skill", "--run-dir", str(run_dir)]  # fmt: skip
+    assert main(argv) == 0
+    assert (users / "skills" / "python-backend-architecture" / "SKILL.md").read_text() == "mine"

@@ -178,7 +178,7 @@ class CommandAgent:
                 status = "time_limit"
             wall = round(time.monotonic() - started, 3)
         if installed is not None:
-            shutil.rmtree(installed, ignore_errors=True)
+            _remove_within(workspace, installed)
         result = parse_output(self.parser, stdout, installed)
         result.status = status if result.status == "completed" else result.status
         result.wall_s = wall
@@ -188,6 +188,21 @@ class CommandAgent:
             # the CLI was never started: not a verdict on the agent
             result.status = "infra_error"
         return result
+
+
+def _remove_within(workspace: Path, path: Path) -> None:
+    """Remove ``path`` only if it still lies inside ``workspace`` with no link on the way.
+
+    The agent owned the workspace meanwhile: a folder on the way replaced by a link (say
+    ``.claude`` -> the user's ``~/.claude``) must not make the harness delete what it points to.
+    """
+    current = workspace
+    for part in path.relative_to(workspace).parts:
+        current = current / part
+        if current.is_symlink():
+            return
+    if current.is_dir():
+        shutil.rmtree(current, ignore_errors=True)
 
 
 def _exclude_from_git(workspace: Path, skills_dir: str) -> None:
