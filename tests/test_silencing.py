@@ -174,3 +174,19 @@ def test_the_hidden_helper_names_are_the_harnesss(
     assert {f.path: f.code for f in check(result, "tamper").findings} == {
         "tests/start_fakes.py": "added"
     }
+
+
+def test_a_flood_of_files_is_refused_without_copying(
+    mini_task: Task, make_workspace: WorkspaceFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import harness.scoring.scorer as scorer
+
+    monkeypatch.setattr(scorer, "MAX_FILES", 50)  # the same rule, at a size a test can afford
+    workspace = make_workspace("solution")
+    flood = workspace / "flood"
+    flood.mkdir()
+    for i in range(60):
+        (flood / f"f{i}.txt").write_text("")
+    result = score(mini_task, workspace)
+    assert not result.resolved
+    assert "more than 50 files" in check(result, "tamper").summary

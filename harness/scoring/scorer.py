@@ -44,12 +44,15 @@ def install_hidden_tests(task: Task, workdir: Path, start: Path) -> None:
 
 MAX_WORKSPACE_BYTES = 200 * 1024**2
 MAX_FILE_BYTES = 50 * 1024**2
+MAX_FILES = 20_000  # the starting repository has about 50
 
 
 def oversize(workspace: Path) -> str | None:
     """Why the workspace is too large to score (apparent sizes, so sparse files count), if it is."""
     total = 0
-    for rel in iter_files(workspace):
+    for count, rel in enumerate(iter_files(workspace), start=1):
+        if count > MAX_FILES:
+            return f"the workspace holds more than {MAX_FILES} files"
         size = (workspace / rel).stat().st_size
         if size > MAX_FILE_BYTES:
             return f"{rel.as_posix()} is {size} bytes (at most {MAX_FILE_BYTES} per file)"
