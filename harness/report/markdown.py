@@ -133,7 +133,11 @@ def _passk(report: Report) -> list[str]:
         for g in report.groups
     ]
     title = "## pass@k / pass^k over epochs"
-    return [title, "", *_table(["group", *(f"k={k}" for k in ks)], rows)]
+    note = (
+        "Means over the tasks with at least k valid attempts (the task set can shrink as k"
+        " grows); descriptive, without intervals."
+    )
+    return [title, "", note, "", *_table(["group", *(f"k={k}" for k in ks)], rows)]
 
 
 def _reads(report: Report) -> list[str]:

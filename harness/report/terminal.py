@@ -59,7 +59,7 @@ def _summary(report: Report) -> Table:
 
 def _cost(report: Report) -> Table:
     table = _table(
-        "cost per trial (means)",
+        "cost per trial (means over valid trials; descriptive, no interval)",
         ("group", "cost", "per resolved", "tokens in/out", "cache r/w", "wall", "turns"),
     )
     for g in report.groups:
@@ -94,7 +94,9 @@ def _value(checks: dict[str, Rate], name: str) -> float | None:
 
 def _passk(report: Report) -> Table:
     ks = sorted({k for g in report.groups for k in g.pass_at})
-    table = Table(title="pass@k / pass^k over epochs (mean over tasks)")
+    table = Table(
+        title="pass@k / pass^k over epochs (mean over tasks with k valid attempts; descriptive)"
+    )
     table.add_column("group")
     for k in ks:
         table.add_column(f"k={k}", justify="right")
