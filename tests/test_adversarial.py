@@ -294,6 +294,12 @@ def test_a_report_forged_before_any_test_runs_is_caught(
         ("import _pytest.junitxml\n", "runner-import"),
         ("import sys as system\n\nARGS = system.argv\n", "runner-arguments"),
         ("import gc\n\nOBJECTS = gc.get_objects()\n", "introspection"),
+        # every class in the process, pytest's Function among them, without naming anything
+        ("CLASSES = object.__subclasses__()\n", "introspection"),
+        ("import traceback\n\nCALLERS = traceback.extract_stack()\n", "introspection"),
+        ("def caller() -> object:\n    return caller.__globals__\n", "introspection"),
+        ('import os\n\nTESTING = os.environ.get("PYTEST_CURRENT_TEST")\n', "junit-reference"),
+        ('import runpy\n\nrunpy.run_path("elsewhere.txt")\n', "dynamic-code"),
     ],
 )
 def test_disguised_reaches_for_the_runner_are_caught(

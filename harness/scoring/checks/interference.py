@@ -11,12 +11,15 @@ fails on:
 - ``hard-exit``: ``os._exit``, ``os.abort``, ``os.kill``/``killpg``, ``signal.raise_signal``;
 - ``runner-arguments``: ``sys.argv``/``sys.orig_argv`` outside a ``__main__.py``;
 - ``introspection``: frame walking and heap scans (``sys._getframe``, ``inspect.stack``,
-  ``inspect.currentframe``, ``gc.get_objects``, ``gc.get_referrers``, ``sys.settrace``,
-  ``sys.setprofile``);
+  ``inspect.currentframe``, ``traceback.extract_stack`` and friends, ``gc.get_objects``,
+  ``gc.get_referrers``, ``sys.settrace``, ``sys.setprofile``), and the attributes that lead from
+  any object to frames, globals or every class (``__subclasses__``, ``__globals__``, ``f_back``,
+  ``tb_frame``, ...);
 - ``dynamic-code``: ``exec``, ``eval``, ``compile``, ``__import__``, ``importlib.import_module``,
-  ``pkgutil.resolve_name``, ``sys.modules`` (the way to spell any of the above without naming
-  it, and imports the layer contracts cannot see);
-- ``junit-reference``: a string mentioning JUnit;
+  ``pkgutil.resolve_name``, ``sys.modules``, ``importlib.util`` module loading, ``runpy`` (the
+  way to spell any of the above without naming it, and imports the layer contracts cannot see);
+- ``junit-reference``: a string mentioning JUnit or one of pytest's variables
+  (``PYTEST_CURRENT_TEST`` names the running test);
 - ``shadowing``: a module the change adds where the tests import from (``src/``, ``tests/``)
   under the name of a standard-library or installed module (``src/jwt.py``, ``tests/httpx.py``):
   the tests would import it instead of the library. This one is structural, not a tripwire.
@@ -55,6 +58,17 @@ CALLS: dict[str, str] = {
     "gc.get_referrers": "introspection",
     "sys.settrace": "introspection",
     "sys.setprofile": "introspection",
+    "sys._current_frames": "introspection",
+    "inspect.getouterframes": "introspection",
+    "inspect.trace": "introspection",
+    "traceback.extract_stack": "introspection",
+    "traceback.walk_stack": "introspection",
+    "traceback.format_stack": "introspection",
+    "traceback.print_stack": "introspection",
+    "importlib.util.spec_from_file_location": "dynamic-code",
+    "importlib.util.module_from_spec": "dynamic-code",
+    "runpy.run_path": "dynamic-code",
+    "runpy.run_module": "dynamic-code",
     "importlib.import_module": "dynamic-code",
     "importlib.__import__": "dynamic-code",
     "pkgutil.resolve_name": "dynamic-code",
@@ -65,6 +79,15 @@ CALLS: dict[str, str] = {
     "__import__": "dynamic-code",
 }
 ARGV = frozenset({"sys.argv", "sys.orig_argv"})
+# Strings that name the runner's report or its state (outside tests/): JUnit files, and pytest's
+# environment variables (PYTEST_CURRENT_TEST names the running test: code that reads it can
+# special-case the hidden tests).
+# Attributes that walk from any object to frames, globals or every class in the process: the
+# way to reach the runner without naming it. A backend service never needs them.
+ESCAPE_ATTRIBUTES = frozenset(
+    {"__subclasses__", "__globals__", "__builtins__", "__code__", "f_back", "f_globals",
+     "f_locals", "tb_frame", "gi_frame", "cr_frame", "ag_frame"}
+)  # fmt: skip
 RULES = (
     "runner-import",
     "hard-exit",
@@ -117,6 +140,8 @@ class _Finder(ast.NodeVisitor):
                 self._hit(node, "runner-arguments", f"from {module} import {alias.name}")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in ESCAPE_ATTRIBUTES and not self.in_tests:
+            self._hit(node, "introspection", f".{node.attr}")
         dotted = self._dotted(node)
         if dotted in ARGV and not self.is_main:
             self._hit(node, "runner-arguments", dotted)
@@ -134,7 +159,11 @@ class _Finder(ast.NodeVisitor):
             self._hit(node, CALLS[dotted], dotted)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and "junit" in node.value.lower():
+        if not isinstance(node.value, str):
+            return
+        text = node.value.lower()
+        # tests may name pytest's plugins and hooks; the code under test has no reason to
+        if "junit" in text or (not self.in_tests and "pytest_" in text):
             self._hit(node, "junit-reference", repr(node.value[:60]))
 
 
