@@ -1,3 +1,3 @@
 """skill-eval: build a Python backend skill for coding agents and measure whether it helps."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
