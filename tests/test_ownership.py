@@ -204,7 +204,7 @@ def test_a_scorer_crash_is_an_infrastructure_error_and_the_run_goes_on(
     monkeypatch.setattr(runner, "score", crash)
     run_dir = tmp_path / "run"
     argv = ["run", "--agent", "oracle", "--arms", "baseline", "--epochs", "2"]
-    assert main([*argv, "--run-dir", str(run_dir)]) == 0
+    assert main([*argv, "--run-dir", str(run_dir)]) == 1  # not a result until redone
     stored = list(RunStore.open(run_dir).records())
     assert len(stored) == 2
     assert all(r.infra_error and not r.resolved for r in stored)

@@ -124,7 +124,7 @@ def test_resume_refuses_to_mix_changed_tasks(
 
 
 def test_infrastructure_failures_are_recorded_apart_and_redone_on_resume(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from tests.fake_anthropic import Error
 
@@ -133,7 +133,8 @@ def test_infrastructure_failures_are_recorded_apart_and_redone_on_resume(
     with serve([lambda _b: Error(400)]) as api:
         argv = ["run", "--agent", "anthropic", "--model", "claude-sonnet-4-6", "--arms",
                 "baseline", "--base-url", api.url, "--run-dir", str(run_dir)]  # fmt: skip
-        assert main(argv) == 0
+        assert main(argv) == 1  # an infrastructure error: the run is not a result yet
+    assert "infrastructure error x1: HTTP 400" in capsys.readouterr().out
     (failed,) = records(run_dir)
     assert failed.infra_error
     assert failed.score is None
@@ -195,3 +196,44 @@ def test_command_agent_with_the_claude_code_preset(
         assert record.agent.usage.cost_usd == pytest.approx(0.042)
         assert record.agent.usage.cache_write_tokens == 40
         assert ".claude/skills" not in RunStore.open(run_dir).diff(record.key)
+
+
+def test_the_same_infrastructure_error_again_and_again_stops_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.fake_anthropic import Error
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    run_dir = tmp_path / "run"
+    with serve([lambda _b: Error(400)] * 20) as api:
+        argv = ["run", "--agent", "anthropic", "--model", "claude-sonnet-4-6", "--arms",
+                "baseline", "--epochs", "8", "-j", "1", "--base-url", api.url,
+                "--run-dir", str(run_dir)]  # fmt: skip
+        assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert "stopped early: 5 trials in a row ended in the same infrastructure error" in out
+    assert len(records(run_dir)) == 5  # the other 3 were never started, and --resume runs them
+    assert "3 trial(s) not run of 8" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--preset", "claude-code"], "--preset claude-code: 'claude' is not on PATH"),
+        (["--command", "no-such-agent-cli {prompt}"], "'no-such-agent-cli' is not on PATH"),
+        (["--preset", "codex", "--arms", "inline"], "--arms inline: needs --agent anthropic"),
+    ],
+)
+def test_setup_mistakes_are_refused_before_any_trial(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no agent CLI here
+    run_dir = tmp_path / "run"
+    argv = ["run", "--agent", "command", "--model", "m", "--run-dir", str(run_dir), *extra]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not run_dir.exists()  # nothing started, nothing half-written

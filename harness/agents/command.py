@@ -184,8 +184,9 @@ class CommandAgent:
         result.wall_s = wall
         if proc.returncode not in (0, None) and status == "completed":
             result.detail = f"exit code {proc.returncode}: {stderr.strip()[-500:]}"
-        if proc.returncode in (127, jail.SETUP_FAILED) and stderr.startswith("jail:"):
-            # the CLI was never started: not a verdict on the agent
+        if proc.returncode == 127 or (
+            proc.returncode == jail.SETUP_FAILED and stderr.startswith("jail:")
+        ):  # the CLI (or what it needs) was not found, or the jail not built: not the agent's
             result.status = "infra_error"
         return result
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -44,6 +45,13 @@ def register(sub: Any) -> None:
     p.add_argument("--command", dest="command_template", help="for --agent command")
     p.add_argument("--patch", type=Path, help="for --agent patch: a unified diff")
     p.add_argument("--keep-workspaces", action="store_true")
+    p.add_argument(
+        "--max-infra-errors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="exit 0 despite up to N infrastructure errors (default 0: any makes the exit 1)",
+    )
     p.set_defaults(handler=run_run)
 
 
@@ -117,6 +125,7 @@ def run_run(args: argparse.Namespace) -> int:
         models = [args.agent]
     tasks = load_suite(None if args.tasks == ["all"] else args.tasks)
     agents = {model: build_agent(args, model) for model in models}
+    _preflight(args, arms, agents)
     run_dir = (
         args.resume
         or args.run_dir
@@ -194,11 +203,59 @@ def run_run(args: argparse.Namespace) -> int:
         keep_workspaces=args.keep_workspaces,
     )
     print(f"run {run_dir}: {len(plan)} trials, {len(plan) - len(todo)} already done")
-    _run_with_progress(runner, todo, len(plan) - len(todo), len(plan))
+    stopped = _run_with_progress(runner, todo, len(plan) - len(todo), len(plan))
     with contextlib.suppress(OSError):
         (run_dir / "work").rmdir()
-    _print_summary(list(store.records()))
-    return 0
+    records = list(store.records())
+    _print_summary(records)
+    return _infra_verdict(records, run_dir, len(plan), stopped, args.max_infra_errors)
+
+
+def _preflight(args: argparse.Namespace, arms: list[Arm], agents: dict[str, Any]) -> None:
+    """What would make every trial fail for the setup, said once, before anything is spent."""
+    from harness.agents.command import CommandAgent
+
+    for agent in agents.values():
+        if not isinstance(agent, CommandAgent):
+            continue
+        if "inline" in arms:
+            raise HarnessError(
+                "--arms inline: needs --agent anthropic (the inline arm puts SKILL.md in a"
+                " system prompt, which an external CLI does not take)"
+            )
+        words = shlex.split(agent.template)
+        binary = words[0] if words else ""
+        if not binary or shutil.which(binary) is None:
+            flag = f"--preset {args.preset}" if args.preset else "--command"
+            raise HarnessError(f"{flag}: {binary or 'the command'!r} is not on PATH")
+
+
+def _infra_verdict(
+    records: list[TrialRecord], run_dir: Path, planned: int, stopped: str | None, allowed: int
+) -> int:
+    """Exit 0 when the run is complete and at most ``allowed`` trials hit the infrastructure."""
+    infra = [r for r in records if r.infra_error]
+    causes: dict[str, int] = {}
+    for record in infra:
+        cause = _cause(record)
+        causes[cause] = causes.get(cause, 0) + 1
+    for cause, count in sorted(causes.items(), key=lambda item: -item[1])[:5]:
+        print(f"infrastructure error x{count}: {cause}")
+    if stopped:
+        print(f"stopped early: {stopped}")
+    missing = planned - len({r.key for r in records})
+    if infra or missing:
+        print(
+            f"{len(infra)} infrastructure error(s), {missing} trial(s) not run of {planned};"
+            f" they are not the agent's results. Fix the cause, then: skill-eval run --resume"
+            f" {run_dir}"
+        )
+    return 1 if len(infra) > allowed or missing else 0
+
+
+def _cause(record: TrialRecord) -> str:
+    text = record.scoring_error or record.agent.detail or "no detail recorded"
+    return " ".join(text.split())[:200]
 
 
 def plan_fp(plan: list[PlannedTrial], model: str) -> str:
@@ -253,7 +310,11 @@ def refuse_mixed(previous: RunManifest, current: RunManifest) -> None:
         )
 
 
-def _run_with_progress(runner: Any, todo: list[PlannedTrial], done: int, total: int) -> None:
+SAME_INFRA_ERRORS_TO_STOP = 5
+
+
+def _run_with_progress(runner: Any, todo: list[PlannedTrial], done: int, total: int) -> str | None:
+    """Run ``todo`` with a progress bar; the reason it stopped early, if it did."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -281,16 +342,31 @@ def _run_with_progress(runner: Any, todo: list[PlannedTrial], done: int, total: 
     ) as progress:
         bar = progress.add_task(describe(), total=total, completed=done)
 
-        def on_trial(record: TrialRecord) -> None:
+        streak: list[str] = []
+        stopped: list[str] = []
+
+        def on_trial(record: TrialRecord) -> bool:
+            """Count the trial; False stops the run (the same infrastructure error, again)."""
             tally["cost"] = float(tally["cost"]) + record.agent.usage.cost_usd
             if record.infra_error:
                 tally["infra"] = int(tally["infra"]) + 1
+                streak.append(_cause(record))
             else:
                 tally["scored"] = int(tally["scored"]) + 1
                 tally["resolved"] = int(tally["resolved"]) + int(record.resolved)
+                streak.clear()
             progress.update(bar, advance=1, description=describe())
+            recent = streak[-SAME_INFRA_ERRORS_TO_STOP:]
+            if len(recent) == SAME_INFRA_ERRORS_TO_STOP and len(set(recent)) == 1:
+                stopped.append(
+                    f"{SAME_INFRA_ERRORS_TO_STOP} trials in a row ended in the same"
+                    f" infrastructure error ({recent[0]})"
+                )
+                return False
+            return True
 
         runner.run(todo, on_trial)
+    return stopped[0] if stopped else None
 
 
 def _print_summary(records: list[TrialRecord]) -> None:

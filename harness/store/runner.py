@@ -37,7 +37,7 @@ class PlannedTrial:
         return self.spec.key()
 
 
-Progress = Callable[[TrialRecord], None]
+Progress = Callable[[TrialRecord], bool | None]  # False: start no more trials
 
 
 @dataclass
@@ -64,7 +64,8 @@ class Runner:
                     pending.add(pool.submit(self.run_one, queue.pop(0)))
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    progress(future.result())
+                    if progress(future.result()) is False:
+                        queue.clear()  # the trials in flight finish; no new one starts
         finally:
             for future in pending:
                 future.cancel()
