@@ -237,3 +237,16 @@ def test_setup_mistakes_are_refused_before_any_trial(
     assert main(argv) == 2
     assert message in capsys.readouterr().err
     assert not run_dir.exists()  # nothing started, nothing half-written
+
+
+def test_a_log_gets_one_line_per_finished_trial(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Output that is not a terminal (CI, make eval's log) shows each trial as it finishes."""
+    for agent in ("oracle", "nop"):
+        argv = ["run", "--agent", agent, "--arms", "baseline", "--epochs", "2"]
+        main([*argv, "--run-dir", str(tmp_path / agent)])
+    out = capsys.readouterr().out
+    assert "add-discount oracle baseline e1 resolved" in out
+    assert "add-discount oracle baseline e2 resolved" in out
+    assert "add-discount nop baseline e1 not resolved (tests)" in out

@@ -253,6 +253,23 @@ def _infra_verdict(
     return 1 if len(infra) > allowed or missing else 0
 
 
+def trial_line(record: TrialRecord) -> str:
+    """``cached-product-read skill e2 resolved 412s $0.83``: one finished trial, for logs."""
+    spec = record.spec
+    if record.infra_error:
+        verdict = f"infrastructure error: {_cause(record)[:120]}"
+    elif record.resolved:
+        verdict = "resolved"
+    else:
+        failed = record.score.failed_checks if record.score else []
+        verdict = "not resolved" + (f" ({', '.join(failed)})" if failed else "")
+    seconds = (record.finished_at - record.started_at).total_seconds()
+    return (
+        f"{spec.task_id} {spec.model} {spec.arm} e{spec.epoch} {verdict}"
+        f" {seconds:.0f}s ${record.agent.usage.cost_usd:.2f}"
+    )
+
+
 def _cause(record: TrialRecord) -> str:
     text = record.scoring_error or record.agent.detail or "no detail recorded"
     return " ".join(text.split())[:200]
@@ -347,6 +364,8 @@ def _run_with_progress(runner: Any, todo: list[PlannedTrial], done: int, total: 
 
         def on_trial(record: TrialRecord) -> bool:
             """Count the trial; False stops the run (the same infrastructure error, again)."""
+            if not progress.console.is_terminal:  # a log (CI, make eval): one line per trial
+                progress.console.print(trial_line(record), markup=False, highlight=False)
             tally["cost"] = float(tally["cost"]) + record.agent.usage.cost_usd
             if record.infra_error:
                 tally["infra"] = int(tally["infra"]) + 1
