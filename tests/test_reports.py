@@ -706,3 +706,16 @@ def test_long_transcripts_are_clipped_to_a_budget() -> None:
     assert all(len(e.body) < 4_100 for e in entries)
     assert entries[-1].title == "transcript clipped"
     assert entries[-1].body.startswith(f"{40 - len(entries) + 1} more entries")
+
+
+def test_an_incomplete_run_is_said_and_cannot_pass_a_gate(
+    tmp_path: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = dict(STANDARD)
+    spec[("keyset-page", "skill")] = [P, F, F]
+    spec[("retry-client", "skill")] = [P]  # two of its epochs never ran
+    run = make_run(tmp_path / "partial", spec, run_id="partial")
+    text = render_markdown(build_report(load_runs([run])))
+    assert "**Incomplete run.** run partial holds 22 of 24 planned trials" in text
+    assert skill_eval("report", run, "--format", "markdown", "--min-uplift", "0") == 2
+    assert "holds 22 of 24 planned trials" in capsys.readouterr().out

@@ -250,3 +250,17 @@ def test_a_log_gets_one_line_per_finished_trial(
     assert "add-discount oracle baseline e1 resolved" in out
     assert "add-discount oracle baseline e2 resolved" in out
     assert "add-discount nop baseline e1 not resolved (tests)" in out
+
+
+def test_resume_refuses_flags_it_would_ignore(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = tmp_path / "run"
+    argv = ["run", "--agent", "oracle", "--arms", "baseline", "--epochs", "2"]
+    assert main([*argv, "--run-dir", str(run_dir)]) == 0
+    capsys.readouterr()
+    assert main(["run", "--resume", str(run_dir), "--epochs", "5", "--arms", "skill"]) == 2
+    err = capsys.readouterr().err
+    assert "--epochs 5 (the run has 2)" in err
+    assert "--arms ['skill'] (the run has ['baseline'])" in err
+    assert main(["run", "--resume", str(run_dir)]) == 0  # nothing given: nothing refused

@@ -134,6 +134,9 @@ def _gates(
 
     failures: list[str] = []
     undecided: list[str] = []
+    gated = fail_under is not None or min_uplift is not None or max_regression is not None
+    if gated and (incomplete := fmt.incomplete_warning(report)) is not None:
+        undecided.append(incomplete)
     if fail_under is not None:
         groups = report.treatment_groups()
         if not groups:

@@ -21,6 +21,25 @@ if TYPE_CHECKING:
 
 AGENTS = ("anthropic", "command", "oracle", "nop", "patch")
 DEFAULT_MODEL = "claude-sonnet-4-6"
+# What a resumed run takes from its manifest (flag -> argument name); giving one of these with
+# another value than the run started with is refused, never silently ignored.
+RESUMED_FLAGS = {
+    "--agent": "agent",
+    "--model": "model",
+    "--tasks": "tasks",
+    "--arms": "arms",
+    "--epochs": "epochs",
+    "--skill-dir": "skill_dir",
+    "--max-turns": "max_turns",
+    "--max-output-tokens": "max_output_tokens",
+    "--wall-seconds": "wall_seconds",
+    "--command-timeout": "command_timeout",
+    "--base-url": "base_url",
+    "--preset": "preset",
+    "--command": "command_template",
+    "--patch": "patch",
+}
+RUN_DEFAULTS: dict[str, Any] = {}
 
 
 def register(sub: Any) -> None:
@@ -53,6 +72,7 @@ def register(sub: Any) -> None:
         help="exit 0 despite up to N infrastructure errors (default 0: any makes the exit 1)",
     )
     p.set_defaults(handler=run_run)
+    RUN_DEFAULTS.update({dest: p.get_default(dest) for dest in RESUMED_FLAGS.values()})
 
 
 def parse_arms(text: str) -> list[Arm]:
@@ -118,7 +138,9 @@ def run_run(args: argparse.Namespace) -> int:
         raise HarnessError("--resume and --run-dir are exclusive")
     if args.resume is not None:
         previous = RunStore.open(args.resume).manifest()
-        args = _options_from_manifest(args, previous)
+        resumed = _options_from_manifest(args, previous)
+        _refuse_resume_changes(args, resumed)
+        args = resumed
     arms = parse_arms(args.arms)
     models = args.model or [DEFAULT_MODEL]
     if args.agent in ("oracle", "nop", "patch"):
@@ -305,6 +327,29 @@ def _options_from_manifest(args: argparse.Namespace, manifest: RunManifest) -> a
         else:
             setattr(merged, key, value)
     return merged
+
+
+def _refuse_resume_changes(given: argparse.Namespace, resumed: argparse.Namespace) -> None:
+    """A flag given with --resume that the run's own settings would override: say so, stop."""
+    changes: list[str] = []
+    for flag, dest in RESUMED_FLAGS.items():
+        value, kept = getattr(given, dest, None), getattr(resumed, dest, None)
+        if dest not in RUN_DEFAULTS or value == RUN_DEFAULTS[dest]:
+            continue  # not given (or given as the default, which cannot be told apart)
+        if dest == "model":
+            value, kept = list(value or []), list(kept or [])
+        elif dest == "arms":
+            value, kept = parse_arms(str(value)), parse_arms(str(kept))
+        elif isinstance(kept, str) and dest in ("skill_dir", "patch"):
+            kept = Path(kept)
+        if value != kept:
+            changes.append(f"{flag} {value} (the run has {kept})")
+    if changes:
+        raise HarnessError(
+            "--resume: the run keeps the settings it started with; "
+            + "; ".join(changes)
+            + ". Start a new run (--run-dir) to change them."
+        )
 
 
 def refuse_mixed(previous: RunManifest, current: RunManifest) -> None:

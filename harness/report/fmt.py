@@ -113,6 +113,18 @@ def count(value: float | None) -> str:
     return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:.0f}"
 
 
+def incomplete_warning(report: Report) -> str | None:
+    """The sentence a report of an unfinished run leads with."""
+    parts = [
+        f"run {run.label} holds {run.planned - run.missing} of {run.planned} planned trials"
+        for run in report.runs
+        if run.missing
+    ]
+    if not parts:
+        return None
+    return "; ".join(parts) + ". Finish it (skill-eval run --resume) before drawing conclusions."
+
+
 def infra_warning(report: Report) -> str | None:
     """The sentence every report leads with when infrastructure failed some trials."""
     if not report.infra:

@@ -201,6 +201,7 @@ def render_html(report: Report) -> str:
         references=sorted({p for g in report.groups for p in g.reference_reads}),
         trials=_trial_views(report),
         warning=fmt.infra_warning(report),
+        incomplete=fmt.incomplete_warning(report),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         colours=charts.ARM_COLOURS,
     )

@@ -23,6 +23,9 @@ def render_markdown(report: Report) -> str:
             f", arms {', '.join(m.arms)}, {m.epochs} epoch(s), {len(m.tasks)} task(s)"
         )
     out.append("")
+    incomplete = fmt.incomplete_warning(report)
+    if incomplete:
+        out += [f"> [!WARNING]\n> **Incomplete run.** {incomplete}", ""]
     warning = fmt.infra_warning(report)
     if warning:
         out += [f"> [!WARNING]\n> **Infrastructure failures.** {warning}", ""]

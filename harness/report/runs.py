@@ -21,6 +21,17 @@ class Run:
     manifest: RunManifest
     records: tuple[TrialRecord, ...]
 
+    @property
+    def planned(self) -> int:
+        """Trials the run set out to make: tasks x models x arms x epochs."""
+        m = self.manifest
+        return len(m.tasks) * len(m.models) * len(m.arms) * m.epochs
+
+    @property
+    def missing(self) -> int:
+        """Planned trials with no record yet (a run stopped early or still going)."""
+        return max(0, self.planned - len({r.key for r in self.records}))
+
     def matches(self, name: str) -> bool:
         """Whether ``name`` (a run id, a directory name or the path given) names this run."""
         return name in (self.label, self.manifest.run_id, self.path.name, str(self.path))

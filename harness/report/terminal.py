@@ -17,6 +17,9 @@ def render_terminal(report: Report, console: Console) -> None:
             f"[bold]run {run.label}[/]  agent {m.agent}  models {', '.join(m.models)}  "
             f"arms {', '.join(m.arms)}  epochs {m.epochs}  tasks {len(m.tasks)}"
         )
+    incomplete = fmt.incomplete_warning(report)
+    if incomplete:
+        console.print(Panel(incomplete, title="incomplete run", style="bold red"))
     warning = fmt.infra_warning(report)
     if warning:
         console.print(Panel(warning, title="infrastructure failures", style="bold red"))
