@@ -264,3 +264,18 @@ def test_resume_refuses_flags_it_would_ignore(
     assert "--epochs 5 (the run has 2)" in err
     assert "--arms ['skill'] (the run has ['baseline'])" in err
     assert main(["run", "--resume", str(run_dir)]) == 0  # nothing given: nothing refused
+
+
+def test_the_summary_names_the_run_and_the_next_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_dir = tmp_path / "run"
+    assert main(["run", "--agent", "oracle", "--arms", "baseline", "--run-dir", str(run_dir)]) == 0
+    out = capsys.readouterr().out
+    assert f"next: skill-eval report {run_dir} --format html --out {run_dir / 'report.html'}" in out
+    assert "RUN)" not in out  # no placeholder where the path belongs
+
+
+def test_a_mistyped_task_id_gets_the_nearest_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["prepare", "add-dicsount", "/tmp/never-created"]) == 2
+    assert "did you mean 'add-discount'?" in capsys.readouterr().err

@@ -229,7 +229,7 @@ def run_run(args: argparse.Namespace) -> int:
     with contextlib.suppress(OSError):
         (run_dir / "work").rmdir()
     records = list(store.records())
-    _print_summary(records)
+    _print_summary(records, run_dir)
     return _infra_verdict(records, run_dir, len(plan), stopped, args.max_infra_errors)
 
 
@@ -433,11 +433,11 @@ def _run_with_progress(runner: Any, todo: list[PlannedTrial], done: int, total: 
     return stopped[0] if stopped else None
 
 
-def _print_summary(records: list[TrialRecord]) -> None:
+def _print_summary(records: list[TrialRecord], run_dir: Path) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Run summary (details: skill-eval report RUN)")
+    table = Table(title=f"Run summary: {run_dir}")
     for column in ("model", "arm", "trials", "resolved", "infra errors", "cost $"):
         table.add_column(column)
     groups: dict[tuple[str, str], list[TrialRecord]] = {}
@@ -455,3 +455,4 @@ def _print_summary(records: list[TrialRecord]) -> None:
             f"{sum(r.agent.usage.cost_usd for r in group):.2f}",
         )
     Console().print(table)
+    print(f"next: skill-eval report {run_dir} --format html --out {run_dir / 'report.html'}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 import yaml
@@ -101,7 +102,11 @@ def load_task(ref: str | Path, suite: Path | None = None) -> Task:
     candidate = Path(ref)
     folder = candidate if candidate.is_dir() else root / "tasks" / str(ref)
     if not (folder / "task.yaml").is_file():
-        known = ", ".join(p.name for p in _task_folders(root)) or "none"
+        names = [p.name for p in _task_folders(root)]
+        close = difflib.get_close_matches(str(ref), names, n=1, cutoff=0.6)
+        if close:
+            raise HarnessError(f"unknown task {str(ref)!r}; did you mean {close[0]!r}?")
+        known = ", ".join(names) or "none"
         raise HarnessError(f"unknown task {str(ref)!r} (tasks in {_display(root)}: {known})")
     folder = folder.resolve()
     spec = parse_spec(folder / "task.yaml")
