@@ -96,7 +96,7 @@ class ToolBox:
         assert self.skill_dir is not None  # _resolve let nothing else through
         return self.skill_dir
 
-    def _open_dir(self, path: Path, *, create: bool = False) -> int:
+    def _open_dir(self, path: Path, *, create: bool = False, record: bool = True) -> int:
         """A descriptor of directory ``path``, reached from its base without following links."""
         base = self._base(path)
         fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY)
@@ -111,7 +111,8 @@ class ToolBox:
                 fd = following
         except OSError as exc:
             os.close(fd)
-            self.refused.append(f"editor path through a link or a missing folder: {path}")
+            if record:
+                self.refused.append(f"editor path through a link or a missing folder: {path}")
             message = f"{path}: not a directory inside the repository ({exc.strerror})"
             raise ToolError(message) from None
         return fd
@@ -163,9 +164,8 @@ class ToolBox:
 
     def _is_directory(self, path: Path) -> bool:
         try:
-            os.close(self._open_dir(path))
+            os.close(self._open_dir(path, record=False))  # asking is not an attempt
         except ToolError:
-            self.refused.pop()  # asking is not an attempt
             return False
         return True
 

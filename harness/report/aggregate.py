@@ -25,7 +25,6 @@ from harness.report.stats import (
     paired_difference,
     pass_at_k,
     pass_hat_k,
-    wilson_interval,
 )
 from harness.store.models import ARMS, TrialRecord
 from harness.task.model import CheckName
@@ -66,11 +65,6 @@ class Rate:
     @property
     def value(self) -> float | None:
         return self.successes / self.trials if self.trials else None
-
-    @property
-    def ci(self) -> tuple[float, float]:
-        """Wilson 95% interval over trials treated as independent: descriptive only."""
-        return wilson_interval(self.successes, self.trials)
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,15 @@ def pp(value: float | None) -> str:
     return DASH if value is None else f"{value * 100:+.1f} pp"
 
 
+def interval(r: ClusteredRate) -> str:
+    """``[39-76%]``: a rate's 95% interval over tasks."""
+    low, high = r.ci
+    return DASH if r.value is None else f"[{low * 100:.0f}{DASH}{high * 100:.0f}%]"
+
+
 def over_tasks(r: ClusteredRate) -> str:
     """``58% [39-76%]``: a rate and its 95% interval over tasks."""
-    if r.value is None:
-        return DASH
-    low, high = r.ci
-    return f"{pct(r.value)} [{low * 100:.0f}{DASH}{high * 100:.0f}%]"
+    return DASH if r.value is None else f"{pct(r.value)} {interval(r)}"
 
 
 def uplift(c: Comparison) -> str:

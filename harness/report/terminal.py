@@ -54,7 +54,7 @@ def _summary(report: Report) -> Table:
             str(over.tasks),
             f"[red]{g.infra_errors}[/]" if g.infra_errors else "0",
             fmt.rate(g.resolved),
-            fmt.DASH if over.value is None else fmt.over_tasks(over).split(" ", 1)[1],
+            fmt.interval(over),
             fmt.pct(g.skill_md_reads.value) if g.key.arm != "baseline" else fmt.DASH,
         )
     return table

@@ -169,8 +169,6 @@ def _mounts(libc: ctypes.CDLL, jail: Jail, owner: tuple[int, int], unprivileged:
     # (source, target, writable): what the jail sees, and where
     shown = [(p, p, False) for p in jail.readonly] + [(p, p, True) for p in jail.writable]
     shown += [(a, b, False) for a, b in jail.binds]
-    if unprivileged:
-        shown += [(sys.base_prefix, sys.base_prefix, False), (sys.prefix, sys.prefix, False)]
     shown = [(os.path.abspath(a), os.path.abspath(b), w) for a, b, w in shown if os.path.isdir(a)]
     ends = [path for source, target, _ in shown for path in (source, target)]
     closed = {a for a in map(_closed_ancestor, ends) if a} if unprivileged else set()

@@ -98,7 +98,7 @@ def untrusted_jail(
         private=(str(home), "/var/tmp", "/dev/shm", "/run/lock"),
         # The harness's interpreter and virtual environment (pytest, ruff, mypy) stay visible,
         # wherever they live (under /tmp in a CI checkout, say).
-        readonly=tuple(str(p) for p in (*readonly, Path(sys.prefix), Path(sys.base_prefix))),
+        readonly=tuple(dict.fromkeys(str(p) for p in (*readonly, sys.prefix, sys.base_prefix))),
         writable=tuple(str(p) for p in writable),
         binds=tuple((str(a), str(b)) for a, b in binds),
         network=network,

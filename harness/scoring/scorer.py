@@ -17,7 +17,7 @@ from harness.scoring.checks import Check, ScoringContext, default_checks
 from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR, START_HELPER_PREFIX, is_helper
 from harness.scoring.result import CheckResult, Finding, ScoreResult
 from harness.task.model import Task
-from harness.workspace.tree import copy_tree, iter_files
+from harness.workspace.tree import copy_tree, iter_files, remove_path
 
 
 def install_hidden_tests(task: Task, workdir: Path, start: Path) -> None:
@@ -29,10 +29,7 @@ def install_hidden_tests(task: Task, workdir: Path, start: Path) -> None:
     cannot buy a pass.
     """
     target = workdir / HIDDEN_TESTS_DIR
-    if target.is_dir() and not target.is_symlink():  # whatever the agent left there goes
-        shutil.rmtree(target)
-    elif target.exists() or target.is_symlink():
-        target.unlink()
+    remove_path(target)  # whatever the agent left there goes
     copy_tree(task.hidden_dir, target) if task.hidden_dir.is_dir() else target.mkdir(parents=True)
     helpers = start / "tests"
     for helper in sorted(helpers.glob("*.py")) if helpers.is_dir() else []:

@@ -49,14 +49,19 @@ def copy_tree(src: Path, dest: Path) -> None:
         shutil.copyfile(src / rel, target)
 
 
+def remove_path(path: Path) -> None:
+    """Remove whatever is at ``path`` (file, link, fifo or folder), if anything; never follow
+    a link."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.is_symlink() or path.exists():
+        path.unlink()
+
+
 def apply_overlay(overlay: Path, dest: Path, delete: Iterable[str] = ()) -> None:
     """Remove ``delete`` paths from ``dest``, then copy the overlay's files over it."""
     for rel in delete:
-        target = dest / rel
-        if target.is_dir():
-            shutil.rmtree(target)
-        elif target.exists():
-            target.unlink()
+        remove_path(dest / rel)
     if overlay.is_dir():
         copy_tree(overlay, dest)
 

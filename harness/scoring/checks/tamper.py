@@ -34,7 +34,7 @@ from typing import ClassVar
 from harness.scoring.checks.base import ScoringContext, Stopwatch
 from harness.scoring.result import CheckResult, Finding
 from harness.task.model import CheckName, Task
-from harness.workspace.tree import iter_files, read_text_or_none
+from harness.workspace.tree import iter_files, read_text_or_none, remove_path
 
 HIDDEN_TESTS_DIR = "tests/hidden"
 CONFIG_FILES = frozenset(
@@ -121,14 +121,6 @@ def _is_regular(path: Path) -> bool:
         return False
 
 
-def _clear(path: Path) -> None:
-    """Remove whatever is at ``path`` (file, symlink, fifo or directory), if anything."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.is_symlink() or path.exists():
-        path.unlink()
-
-
 def _clear_parents(work: Path, rel: PurePosixPath) -> None:
     """Make every parent of ``rel`` a real directory: a file or symlink in the way goes."""
     current = work
@@ -167,7 +159,7 @@ class TamperGuard:
             if not _is_regular(target):
                 what = "deleted" if not target.exists() and not target.is_symlink() else "replaced"
                 findings.append(Finding(path=str(rel), code="deleted", message=f"{what}; restored"))
-                _clear(target)
+                remove_path(target)
             elif source.read_bytes() != target.read_bytes():
                 message = _describe_change(
                     str(rel), read_text_or_none(source), read_text_or_none(target)
@@ -181,7 +173,7 @@ class TamperGuard:
             restored += 1
         for rel in sorted(work_files - start_files):
             if harness_owned(rel, ctx.task, in_start=False):
-                _clear(work / rel)
+                remove_path(work / rel)
                 removed += 1
                 message = (
                     "written where hidden tests go; removed"
@@ -226,7 +218,7 @@ def _remove_unreadable_names(work: Path) -> list[Finding]:
             except UnicodeEncodeError:
                 path = Path(dirpath) / name
                 rel = path.relative_to(work).as_posix().encode("utf-8", "replace").decode()
-                _clear(path)
+                remove_path(path)
                 findings.append(
                     Finding(
                         path=rel, code="added", message="a file name that is not UTF-8; removed"
