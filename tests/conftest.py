@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -52,3 +55,50 @@ def make_workspace(tmp_path: Path, mini_task: Task) -> WorkspaceFactory:
         return path
 
     return make
+
+
+# --- processes and programs, as the sandbox sees them --------------------------------------
+
+
+def running(marker: str) -> bool:
+    """Whether any process on the machine has ``marker`` in its command line.
+
+    The shell lives in a PID namespace of its own, so the ids it reports mean nothing here.
+    """
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError):
+                if marker.encode() in (proc / "cmdline").read_bytes():
+                    return True
+    return False
+
+
+def appears(marker: str, within_s: float = 10) -> bool:
+    """Wait until a process with ``marker`` in its command line is running."""
+    deadline = time.monotonic() + within_s
+    while not running(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def gone(marker: str, within_s: float = 10) -> bool:
+    """Wait until no process with ``marker`` in its command line is left."""
+    deadline = time.monotonic() + within_s
+    while running(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def install_cli(directory: Path, monkeypatch: pytest.MonkeyPatch, name: str, script: str) -> Path:
+    """An executable ``name`` in ``directory/bin``, first on PATH: a stand-in agent CLI."""
+    bin_dir = directory / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    program = bin_dir / name
+    program.write_text(script)
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return program

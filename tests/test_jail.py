@@ -24,7 +24,7 @@ from harness.scoring.scorer import score
 from harness.store.runner import workspace_diff
 from harness.task import Task
 from harness.task.model import CheckName
-from tests.conftest import WorkspaceFactory
+from tests.conftest import WorkspaceFactory, appears, gone, install_cli
 
 PRICING = "src/minisvc/domain/pricing.py"
 HIDDEN = "tests/hidden/test_discount.py"
@@ -94,15 +94,8 @@ def test_detached_children_end_with_the_session(tmp_path: Path) -> None:
     marker = "4242.17"
     with ShellSession(workspace) as shell:
         shell.run(f"setsid nohup sleep {marker} > /dev/null 2>&1 &", 10)
-    deadline = 50
-    while deadline and any(
-        marker.encode() in (p / "cmdline").read_bytes()
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit() and (p / "cmdline").exists()
-    ):
-        deadline -= 1
-        subprocess.run(["sleep", "0.1"], check=True)
-    assert deadline, "a detached child outlived the session"
+        assert appears(marker)  # it did start, outside the session's process group
+    assert gone(marker), "a detached child outlived the session"
 
 
 def test_git_configuration_in_the_workspace_never_runs(
@@ -260,12 +253,8 @@ def test_removing_the_installed_skill_never_follows_the_agents_links(
     (users / "skills" / "python-backend-architecture").mkdir(parents=True)
     (users / "skills" / "python-backend-architecture" / "SKILL.md").write_text("mine")
     users.chmod(0o755)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "claude"
-    fake.write_text(LINKING_CLAUDE.format(python=sys.executable, target=str(users)))
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    script = LINKING_CLAUDE.format(python=sys.executable, target=str(users))
+    install_cli(tmp_path, monkeypatch, "claude", script)
     run_dir = tmp_path / "run"
     argv = ["run", "--agent", "command", "--preset", "claude-code", "--model", "m",
             "--arms", "skill", "--run-dir", str(run_dir)]  # fmt: skip

@@ -15,7 +15,7 @@ import pytest
 from harness.cli import main
 from harness.store.models import TrialRecord
 from harness.store.run_store import RunStore
-from tests.conftest import MINI_SUITE
+from tests.conftest import MINI_SUITE, install_cli
 from tests.fake_anthropic import done, serve
 
 SOLUTION = MINI_SUITE / "tasks/add-discount/solution/src/minisvc/domain/pricing.py"
@@ -175,15 +175,11 @@ for event in events:
 def test_command_agent_with_the_claude_code_preset(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "claude"
     hidden = MINI_SUITE / "tasks" / "add-discount" / "hidden"
-    fake.write_text(
-        FAKE_CLAUDE.format(python=sys.executable, solution=SOLUTION.read_text(), hidden=str(hidden))
+    script = FAKE_CLAUDE.format(
+        python=sys.executable, solution=SOLUTION.read_text(), hidden=str(hidden)
     )
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    install_cli(tmp_path, monkeypatch, "claude", script)
     run_dir = tmp_path / "run"
     argv = ["run", "--agent", "command", "--preset", "claude-code", "--model", "claude-sonnet-4-6",
             "--arms", "baseline,skill", "--run-dir", str(run_dir)]  # fmt: skip

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import time
@@ -14,6 +13,7 @@ import pytest
 from harness.agents.shell import KEEP_BYTES, ShellSession
 from harness.agents.tools import ToolBox
 from harness.scoring import sandbox
+from tests.conftest import appears, gone
 
 
 @pytest.fixture
@@ -27,37 +27,6 @@ def workspace(tmp_path: Path) -> Path:
 def shell(workspace: Path) -> Iterator[ShellSession]:
     with ShellSession(workspace) as session:
         yield session
-
-
-def running(marker: str) -> bool:
-    """Whether any process on the machine has ``marker`` in its command line.
-
-    The shell lives in a PID namespace of its own, so the ids it reports mean nothing here.
-    """
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            with contextlib.suppress(OSError):
-                if marker.encode() in (proc / "cmdline").read_bytes():
-                    return True
-    return False
-
-
-def appears(marker: str, within_s: float = 10) -> bool:
-    deadline = time.monotonic() + within_s
-    while not running(marker):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-def gone(marker: str, within_s: float = 10) -> bool:
-    deadline = time.monotonic() + within_s
-    while running(marker):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_directory_variables_and_functions_carry_over(shell: ShellSession) -> None:
