@@ -42,6 +42,9 @@ class TaskValidity:
     hidden_test_problems: list[str] = field(default_factory=list)
     # known-good alternative solutions: name -> why it was not resolved ("" when it was)
     alternatives: dict[str, str] = field(default_factory=dict)
+    # quality probes: each passes on the reference and fails on what it names in fails_on
+    probes: int = 0
+    quality_problems: list[str] = field(default_factory=list)
     duration_s: float = 0.0
 
     @property
@@ -58,6 +61,7 @@ class TaskValidity:
             and all(n.rejected for n in self.negatives)
             and not self.hidden_test_problems
             and not self.rejected_alternatives
+            and not self.quality_problems
         )
 
 
@@ -113,9 +117,11 @@ def _is_hidden(finding: Finding) -> bool:
 
 
 def _in_task_folder(finding: Finding) -> Finding:
-    """``tests/hidden/test_x.py`` in the workspace is ``hidden/test_x.py`` in the task folder."""
+    """``tests/hidden/test_x.py`` in the workspace is ``hidden/test_x.py`` in the task folder
+    (and a probe's ``tests/hidden/quality_x.py`` is ``quality/quality_x.py``)."""
     rel = (finding.path or "").removeprefix(HIDDEN_TESTS_DIR + "/")
-    return finding.model_copy(update={"path": f"hidden/{rel}"})
+    folder = "quality" if rel.startswith("quality_") and "/" not in rel else "hidden"
+    return finding.model_copy(update={"path": f"{folder}/{rel}"})
 
 
 def _reasons(result: ScoreResult) -> str:
@@ -194,8 +200,56 @@ def validate_task(task: Task, oracle_runs: int, jobs: int = 2) -> TaskValidity:
     for patch in task.alternative_patches():
         result = results[f"alternative:{patch.stem}"]
         outcome.alternatives[patch.stem] = "" if result.resolved else _reasons(result)
+    outcome.probes = len(task.spec.quality)
+    outcome.quality_problems = probe_problems(task, results)
     outcome.duration_s = round(time.monotonic() - started, 2)
     return outcome
+
+
+def _failed_probes(result: ScoreResult) -> set[str] | None:
+    if result.quality is None:
+        return None
+    return {p.name for p in result.quality.probes if not p.passed}
+
+
+def probe_problems(task: Task, results: dict[str, ScoreResult]) -> list[str]:
+    """Why the task's quality probes cannot be trusted: each must pass on the reference, fail on
+    every solution its ``fails_on`` names, and an alternative must fail exactly the probes that
+    name it (so the record of which real solution misses what stays true)."""
+    probes = task.spec.quality
+    if not probes:
+        return []
+    problems: list[str] = []
+    for variant, result in sorted(results.items()):
+        check = result.check("quality")
+        if check is not None and check.error:
+            problems.append(f"{variant}: the quality check crashed: {check.error}")
+    for variant, result in sorted(results.items()):
+        if not variant.startswith("oracle-"):
+            continue
+        failed = _failed_probes(result)
+        if failed is None:
+            problems.append(f"{variant}: the quality probes did not run")
+            continue
+        for outcome in result.quality.probes if result.quality else []:
+            if not outcome.passed:
+                why = next((x for x in outcome.message.splitlines() if x.strip()), "")
+                problems.append(f"probe {outcome.name!r} fails on the reference solution: {why}")
+    negatives = {n.name for n in task.spec.negatives}
+    for probe in probes:
+        for name in probe.fails_on:
+            kind = "negative" if name in negatives else "alternative"
+            failed = _failed_probes(results[f"{kind}:{name}"])
+            if failed is not None and probe.name not in failed:
+                problems.append(f"probe {probe.name!r} passes on {kind} {name!r} (fails_on)")
+    for patch in task.alternative_patches():
+        failed = _failed_probes(results[f"alternative:{patch.stem}"])
+        listed = {p.name for p in probes if patch.stem in p.fails_on}
+        for name in sorted((failed or set()) - listed):
+            problems.append(
+                f"alternative {patch.stem!r} fails probe {name!r}, whose fails_on does not list it"
+            )
+    return list(dict.fromkeys(problems))
 
 
 def reference_coverage(

@@ -25,7 +25,10 @@ def register(sub: Any) -> None:
 def print_result(result: ScoreResult, console: Console, findings: int = 8) -> None:
     from rich.table import Table
 
-    table = Table(title=f"{result.task_id}: {'RESOLVED' if result.resolved else 'not resolved'}")
+    title = f"{result.task_id}: {'RESOLVED' if result.resolved else 'not resolved'}"
+    if result.quality is not None:
+        title += f" · quality {result.quality.passed}/{len(result.quality.probes)} probes"
+    table = Table(title=title)
     for column in ("check", "verdict", "summary", "s"):
         table.add_column(column, overflow="fold")
     for check in result.checks:
@@ -38,7 +41,12 @@ def print_result(result: ScoreResult, console: Console, findings: int = 8) -> No
         if check.findings and (not check.passed or not check.can_fail):
             console.print(f"[bold]{check.name}[/bold]")
             for finding in check.findings[:findings]:
-                console.print("  " + finding.render().splitlines()[0][:200], markup=False)
+                line = finding.render().splitlines()[0][:200]
+                if check.name == "quality":  # the probe's name, and the first line that says why
+                    name = (finding.code or "").removeprefix("probe:")
+                    why = next((x for x in finding.message.splitlines() if x.strip()), "")
+                    line = f"{name}: {why[:180]}"
+                console.print("  " + line, markup=False)
             if len(check.findings) > findings:
                 console.print(f"  ... {len(check.findings) - findings} more")
     console.print(f"scored in {result.duration_s:.1f} s")

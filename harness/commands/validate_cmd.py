@@ -46,6 +46,7 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
         "negatives",
         "static-only",
         "alternatives",
+        "probes",
         "hidden lint",
     )
     for column in (*columns, "s", "valid"):
@@ -65,6 +66,7 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
             f"{caught}/{len(r.negatives)}",
             str(static_only),
             f"{len(r.alternatives) - len(r.rejected_alternatives)}/{len(r.alternatives)}",
+            (f"{r.probes} FAIL" if r.quality_problems else f"{r.probes} ok") if r.probes else "-",
             str(len(r.hidden_test_problems)) if r.hidden_test_problems else "ok",
             f"{r.duration_s:.0f}",
             "yes" if r.valid else "NO",
@@ -87,6 +89,8 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
                     f" (failed checks: {n.failed_checks or 'none'})",
                     markup=False,
                 )
+        for problem in r.quality_problems:
+            console.print(f"{r.task_id}: quality: {problem}", markup=False)
         for problem in r.hidden_test_problems:
             console.print(f"{r.task_id}: hidden tests: {problem}", markup=False)
         for name in r.rejected_alternatives:

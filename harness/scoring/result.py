@@ -42,6 +42,31 @@ class CheckResult(BaseModel):
     )
 
 
+class ProbeOutcome(BaseModel):
+    """One quality probe's outcome on one solution."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    reference: str
+    passed: bool
+    message: str = ""
+
+
+class QualityResult(BaseModel):
+    """The share of the task's quality probes a solution passed; never part of ``resolved``."""
+
+    probes: list[ProbeOutcome]
+
+    @property
+    def passed(self) -> int:
+        return sum(p.passed for p in self.probes)
+
+    @property
+    def share(self) -> float:
+        return self.passed / len(self.probes) if self.probes else 0.0
+
+
 class ScoreResult(BaseModel):
     task_id: str
     task_hash: str
@@ -53,6 +78,9 @@ class ScoreResult(BaseModel):
     infra_error: str | None = Field(
         default=None,
         description="a check or stage did not finish: no verdict (resolved is then false)",
+    )
+    quality: QualityResult | None = Field(
+        default=None, description="the task's quality probes (None: the task has none)"
     )
 
     def check(self, name: CheckName) -> CheckResult | None:

@@ -14,8 +14,9 @@ from harness.errors import HarnessError
 from harness.paths import scoring_root
 from harness.scoring.baseline import ensure_baseline
 from harness.scoring.checks import Check, ScoringContext, default_checks
+from harness.scoring.checks.quality import probe_outcomes
 from harness.scoring.checks.tamper import HIDDEN_TESTS_DIR, START_HELPER_PREFIX, is_helper
-from harness.scoring.result import CheckResult, Finding, ScoreResult
+from harness.scoring.result import CheckResult, Finding, QualityResult, ScoreResult
 from harness.task.model import Task
 from harness.workspace.tree import copy_tree, iter_files, remove_path
 
@@ -35,6 +36,8 @@ def install_hidden_tests(task: Task, workdir: Path, start: Path) -> None:
     for helper in sorted(helpers.glob("*.py")) if helpers.is_dir() else []:
         if is_helper(PurePosixPath("tests", helper.name)):
             shutil.copyfile(helper, target / f"{START_HELPER_PREFIX}{helper.name}")
+    for probe_file in task.quality_files():  # run apart, by the quality check
+        shutil.copyfile(probe_file, target / probe_file.name)
     if (workdir / "tests" / "__init__.py").is_file() and not (target / "__init__.py").exists():
         (target / "__init__.py").write_text("")
 
@@ -130,6 +133,7 @@ def score(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     crashed = [f"{r.name}: {r.error}" for r in ordered if r.error]
+    probes = probe_outcomes(task, results.get("quality"))
     return ScoreResult(
         task_id=task.id,
         task_hash=task.content_hash,
@@ -140,4 +144,5 @@ def score(
         checks=ordered,
         duration_s=round(time.monotonic() - started, 3),
         workspace=str(workspace),
+        quality=None if probes is None else QualityResult(probes=probes),
     )

@@ -87,6 +87,27 @@ def _check_layout(spec: TaskSpec, folder: Path) -> None:
                 f"{where}: field 'negatives' names {negative.name!r}"
                 f" but neither {_display(patch)} nor {_display(path)}/ exists"
             )
+    for probe in spec.quality:
+        test_file = folder / "quality" / probe.file
+        if not test_file.is_file():
+            raise HarnessError(
+                f"{where}: quality probe {probe.name!r} names {probe.test!r}"
+                f" but {_display(test_file)} is missing"
+            )
+        if f"def {probe.function}(" not in test_file.read_text(encoding="utf-8"):
+            raise HarnessError(
+                f"{where}: quality probe {probe.name!r} names {probe.test!r}"
+                f" but {_display(test_file)} defines no {probe.function}()"
+            )
+        known = {n.name for n in spec.negatives} | {
+            p.stem for p in (folder / "alternatives").glob("*.patch")
+        }
+        unknown = [name for name in probe.fails_on if name not in known]
+        if unknown:
+            raise HarnessError(
+                f"{where}: quality probe {probe.name!r} field 'fails_on' names {unknown[0]!r},"
+                " which is neither a negative nor an alternatives/ patch"
+            )
     if spec.mutation is not None:
         for mutant in spec.mutation.mutants:
             if not (folder / "mutants" / mutant).is_dir():
@@ -111,9 +132,12 @@ def load_task(ref: str | Path, suite: Path | None = None) -> Task:
     folder = folder.resolve()
     spec = parse_spec(folder / "task.yaml")
     _check_layout(spec, folder)
-    fixture = root / "fixture"
+    fixture = root / spec.fixture
     if not fixture.is_dir():
-        raise HarnessError(f"{_display(fixture)}: the fixture service is missing")
+        raise HarnessError(
+            f"{_display(folder / 'task.yaml')}: field 'fixture' names {spec.fixture!r}"
+            f" but {_display(fixture)} is missing"
+        )
     return Task(spec=spec, folder=folder, fixture=fixture, content_hash=hash_trees(fixture, folder))
 
 

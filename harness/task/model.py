@@ -16,7 +16,12 @@ A task folder holds:
   agent's tests must still pass (a test of how the code is written fails them);
 - ``alternatives/<name>.patch``: known-good solutions that differ from the reference (another
   design, more tests, changed test helpers), each a diff onto the start; ``validate`` requires
-  every one to be resolved, so the scorer cannot drift into rejecting honest work.
+  every one to be resolved, so the scorer cannot drift into rejecting honest work;
+- ``quality/quality_*.py``: the quality probes' tests (``quality:`` in task.yaml names each one),
+  installed beside the hidden tests at scoring time and run apart from them: they measure how
+  good a solution is, never whether it is resolved.
+
+``fixture:`` names the starting service, a folder beside ``tasks/`` (default ``fixture``).
 """
 
 from __future__ import annotations
@@ -29,7 +34,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CheckName = Literal[
-    "tamper", "ruff", "mypy", "layers", "tests", "suppressions", "interference", "mutation"
+    "tamper",
+    "ruff",
+    "mypy",
+    "layers",
+    "tests",
+    "suppressions",
+    "interference",
+    "mutation",
+    "quality",
 ]
 FailingCheck = Literal["ruff", "mypy", "layers", "tests", "mutation"]
 
@@ -76,6 +89,54 @@ class MutationSpec(_Strict):
     _check_paths = field_validator("test_paths")(_relative_paths)
 
 
+_PROBE_TEST = re.compile(r"^quality_[a-z0-9_]+\.py::test_[A-Za-z0-9_]+$")
+_FIXTURE = re.compile(r"^fixture(-[a-z0-9]+)*$")
+
+
+class ProbeSpec(_Strict):
+    """A quality probe: a production property the ticket's context calls for, checked by one test.
+
+    It never decides ``resolved``. ``fails_on`` names the recorded solutions (alternatives) and
+    negatives known to fail it: ``validate`` proves the probe can pass (the reference passes it)
+    and can fail (each of them fails it), and that each alternative fails exactly its probes.
+    """
+
+    name: str = Field(pattern=_ID.pattern)
+    rationale: str = Field(min_length=10, max_length=240)
+    reference: str = Field(pattern=_REFERENCE.pattern)
+    test: str = Field(pattern=_PROBE_TEST.pattern)
+    fails_on: list[str] = Field(min_length=1)
+
+    @property
+    def file(self) -> str:
+        return self.test.partition("::")[0]
+
+    @property
+    def function(self) -> str:
+        return self.test.partition("::")[2]
+
+
+class ArmMeasure(_Strict):
+    attempts: int = Field(ge=1)
+    resolved: int = Field(ge=0)
+    quality: float | None = Field(default=None, ge=0, le=1)  # mean over resolved attempts
+
+    @model_validator(mode="after")
+    def _at_most_attempts(self) -> ArmMeasure:
+        if self.resolved > self.attempts:
+            raise ValueError("resolved cannot exceed attempts")
+        return self
+
+
+class MeasuredDifficulty(_Strict):
+    """What blind solvers achieved on the task: the suite's measured difficulty."""
+
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    solvers: str = Field(min_length=5)
+    baseline: ArmMeasure
+    skill: ArmMeasure
+
+
 class TaskSpec(_Strict):
     id: str = Field(pattern=_ID.pattern)
     title: str = Field(min_length=5, max_length=120)
@@ -88,6 +149,9 @@ class TaskSpec(_Strict):
     protected: list[str] = []
     negatives: list[NegativeSpec] = Field(min_length=2)
     mutation: MutationSpec | None = None
+    fixture: str = Field(default="fixture", pattern=_FIXTURE.pattern)
+    quality: list[ProbeSpec] = []
+    measured: MeasuredDifficulty | None = None
 
     _check_paths = field_validator("setup_delete", "solution_delete", "protected")(_relative_paths)
 
@@ -104,6 +168,12 @@ class TaskSpec(_Strict):
         names = [n.name for n in self.negatives]
         if len(names) != len(set(names)):
             raise ValueError("negative names must be unique")
+        probes = [p.name for p in self.quality]
+        if len(probes) != len(set(probes)):
+            raise ValueError("quality probe names must be unique")
+        tests = [p.test for p in self.quality]
+        if len(tests) != len(set(tests)):
+            raise ValueError("each quality probe needs its own test")
         return self
 
 
@@ -155,6 +225,14 @@ class Task:
 
     def equivalent_dir(self, name: str) -> Path:
         return self.folder / "equivalents" / name
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.folder / "quality"
+
+    def quality_files(self) -> list[Path]:
+        folder = self.quality_dir
+        return sorted(folder.glob("quality_*.py")) if folder.is_dir() else []
 
     def hidden_test_files(self) -> list[Path]:
         if not self.hidden_dir.is_dir():

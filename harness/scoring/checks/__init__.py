@@ -3,6 +3,7 @@
 from harness.scoring.checks.base import Baseline, Check, ScoringContext
 from harness.scoring.checks.interference import InterferenceCheck
 from harness.scoring.checks.mutation import MutationCheck
+from harness.scoring.checks.quality import QualityCheck
 from harness.scoring.checks.static import LayersCheck, MypyCheck, RuffCheck
 from harness.scoring.checks.suppressions import SuppressionsCheck
 from harness.scoring.checks.tamper import TamperGuard
@@ -19,6 +20,7 @@ def default_checks() -> list[Check]:
         SuppressionsCheck(),
         InterferenceCheck(),
         MutationCheck(),
+        QualityCheck(),
     ]
 
 
