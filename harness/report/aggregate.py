@@ -7,6 +7,12 @@ listed as dropped, never silently. The task is the unit of inference (see
 :mod:`harness.report.stats`): rates carry intervals over tasks, and a comparison is the mean of
 per-task differences, each task weighted by its valid trials on the thinner side. The first
 comparison is primary; the others are secondary, with Holm-adjusted p-values.
+
+*Quality* is the share of a task's quality probes a solution passes, measured on resolved
+trials only: an unresolved solution fails probes for reasons the resolved rate already counts,
+and counting them twice would mix the two signals. A group's quality is the mean over tasks of
+each task's mean share (tasks weigh the same, as for the resolved rate); a comparison pairs the
+tasks where both sides have a resolved trial with probes, weighted by the thinner side.
 """
 
 from __future__ import annotations
@@ -76,6 +82,36 @@ class Tokens:
 
 
 @dataclass(frozen=True)
+class Quality:
+    """Probe pass share over resolved trials, as a mean over tasks with its 95% interval."""
+
+    mean: float
+    ci: tuple[float, float] | None  # None with fewer than two tasks
+    tasks: int
+    trials: int  # resolved trials whose probes ran
+    failed: dict[str, int]  # "probe-name reference" -> resolved trials that failed it
+
+
+@dataclass(frozen=True)
+class QualityDelta:
+    task_id: str
+    baseline: float
+    treatment: float
+    trials: tuple[int, int]  # resolved trials measured (baseline, treatment)
+
+    @property
+    def diff(self) -> float:
+        return self.treatment - self.baseline
+
+
+@dataclass(frozen=True)
+class QualityComparison:
+    tasks: list[QualityDelta]  # common tasks with a resolved, measured trial on both sides
+    difference: PairedDifference | None
+    dropped: int  # common tasks with probes left out: a side resolved none of its trials
+
+
+@dataclass(frozen=True)
 class GroupSummary:
     key: GroupKey
     trials: int
@@ -93,6 +129,7 @@ class GroupSummary:
     statuses: dict[str, int]
     skill_md_reads: Rate
     reference_reads: dict[str, Rate]
+    quality: Quality | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +155,8 @@ class Comparison:
     incomplete: list[str]  # common tasks with infrastructure errors on a side
     headroom: int  # common tasks the baseline did not solve in every valid trial
     primary: bool = True
-    p_holm: float | None = None  # secondary comparisons: the paired t p, Holm-adjusted
+    p_holm: float | None = None
+    quality: QualityComparison | None = None  # secondary comparisons: the paired t p, Holm-adjusted
 
     def delta(self, task_id: str) -> TaskDelta | None:
         return next((d for d in self.tasks if d.task_id == task_id), None)
@@ -202,6 +240,64 @@ def _reads(valid: Sequence[TrialRecord]) -> tuple[Rate, dict[str, Rate]]:
     return Rate(opened[SKILL_FILE], n), references
 
 
+def _shares(records: Iterable[TrialRecord]) -> dict[str, list[float]]:
+    """Per task, the probe pass share of each valid, resolved trial whose probes ran."""
+    shares: dict[str, list[float]] = defaultdict(list)
+    for record in records:
+        quality = record.score.quality if record.score is not None else None
+        if record.infra_error or not record.resolved or quality is None or not quality.probes:
+            continue
+        shares[record.spec.task_id].append(quality.share)
+    return shares
+
+
+def _quality(valid: Sequence[TrialRecord]) -> Quality | None:
+    shares = _shares(valid)
+    if not shares:
+        return None
+    means = [sum(v) / len(v) for v in shares.values()]
+    over = paired_difference(means)  # a mean over tasks with its t-interval
+    failed: Counter[str] = Counter()
+    for record in valid:
+        quality = record.score.quality if record.score is not None and record.resolved else None
+        for probe in quality.probes if quality else []:
+            if not probe.passed:
+                failed[f"{probe.name} {probe.reference}"] += 1
+    return Quality(
+        mean=over.mean,
+        ci=over.ci,
+        tasks=len(means),
+        trials=sum(len(v) for v in shares.values()),
+        failed=dict(failed),
+    )
+
+
+def compare_quality(
+    tasks: Sequence[str], base_records: Iterable[TrialRecord], treat_records: Iterable[TrialRecord]
+) -> QualityComparison | None:
+    """The paired quality difference on the common tasks both sides resolved at least once."""
+    base, treat = _shares(base_records), _shares(treat_records)
+    measured = [t for t in tasks if t in base or t in treat]
+    if not measured:
+        return None
+    deltas = [
+        QualityDelta(
+            t,
+            sum(base[t]) / len(base[t]),
+            sum(treat[t]) / len(treat[t]),
+            (len(base[t]), len(treat[t])),
+        )
+        for t in measured
+        if t in base and t in treat
+    ]
+    difference = (
+        paired_difference([d.diff for d in deltas], [min(d.trials) for d in deltas])
+        if deltas
+        else None
+    )
+    return QualityComparison(deltas, difference, dropped=len(measured) - len(deltas))
+
+
 def summarise(key: GroupKey, records: Sequence[TrialRecord]) -> GroupSummary:
     valid = [r for r in records if not r.infra_error]
     resolved = sum(r.resolved for r in valid)
@@ -239,6 +335,7 @@ def summarise(key: GroupKey, records: Sequence[TrialRecord]) -> GroupSummary:
         statuses=dict(Counter(r.agent.status for r in records)),
         skill_md_reads=skill_md,
         reference_reads=references,
+        quality=_quality(valid),
     )
 
 
@@ -276,6 +373,7 @@ def compare(
         infra_errors=(len(infra[0]), len(infra[1])),
         incomplete=sorted({t for side in infra for t in side} & set(tasks)),
         headroom=sum(d.baseline.successes < d.baseline.trials for d in deltas),
+        quality=compare_quality(tasks, sides[0], sides[1]),
     )
 
 

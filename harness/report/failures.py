@@ -171,6 +171,83 @@ def ranking_table(sections: list[Section]) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class ProbeMisses:
+    """One quality probe on resolved trials: which missed it, grouped under its section."""
+
+    reference: str
+    probe: str
+    task_id: str
+    missed: tuple[tuple[TrialRecord, str], ...]  # (trial, first line of why)
+    measured: tuple[TrialRecord, ...]  # resolved trials whose probes ran
+
+    def tally(self, skill: bool) -> str:
+        measured = [r for r in self.measured if (r.spec.arm != "baseline") == skill]
+        missed = [r for r, _ in self.missed if (r.spec.arm != "baseline") == skill]
+        return f"{len(missed)}/{len(measured)}" if measured else "-"
+
+    @property
+    def read_and_missed(self) -> int:
+        path = f"references/{self.reference.split('#', 1)[0]}"
+        return sum(r.spec.arm != "baseline" and path in r.agent.skill_reads for r, _ in self.missed)
+
+
+def probe_misses(run: Run) -> list[ProbeMisses]:
+    """Every probe some resolved trial missed, by section, most missed with the skill first."""
+    measured: dict[tuple[str, str, str], list[TrialRecord]] = defaultdict(list)
+    missed: dict[tuple[str, str, str], list[tuple[TrialRecord, str]]] = defaultdict(list)
+    for record in run.records:
+        quality = record.score.quality if record.score is not None else None
+        if record.infra_error or not record.resolved or quality is None:
+            continue
+        for probe in quality.probes:
+            key = (probe.reference, probe.name, record.spec.task_id)
+            measured[key].append(record)
+            if not probe.passed:
+                why = next((x.strip() for x in probe.message.splitlines() if x.strip()), "")
+                missed[key].append((record, why))
+    found = [
+        ProbeMisses(ref, name, task, tuple(missed[(ref, name, task)]), tuple(records))
+        for (ref, name, task), records in measured.items()
+        if missed.get((ref, name, task))
+    ]
+
+    def rank(m: ProbeMisses) -> tuple[int, int, str, str]:
+        with_skill = sum(r.spec.arm != "baseline" for r, _ in m.missed)
+        return (-with_skill, -len(m.missed), m.reference, m.probe)
+
+    return sorted(found, key=rank)
+
+
+def quality_digest(run: Run) -> list[str]:
+    """The quality probes resolved trials missed, grouped by reference section."""
+    misses = probe_misses(run)
+    if not misses:
+        return []
+    out = [
+        "## Quality probes missed by resolved trials",
+        "",
+        "Each row is a production property the ticket's context calls for; a resolved solution"
+        " met the ticket but missed it. Missed / resolved trials, per arm.",
+        "",
+        "| section | probe | task | with the skill | baseline | read the section, still missed |",
+        "|---|---|---|---|---|---|",
+    ]
+    for m in misses:
+        out.append(
+            f"| `{m.reference}` | `{m.probe}` | `{m.task_id}` | {m.tally(True)} | {m.tally(False)}"
+            f" | {m.read_and_missed} |"
+        )
+    out.append("")
+    for m in misses:
+        out += [f"### `{m.probe}` (`{m.task_id}`, `{m.reference}`)", ""]
+        for record, why in m.missed:
+            s = record.spec
+            out.append(f"- {s.arm} · {s.model} · epoch {s.epoch}: {_code(why[:300] or 'failed')}")
+        out.append("")
+    return out
+
+
 def failures_digest(run: Run) -> str:
     records = failing(run)
     valid = [r for r in run.records if not r.infra_error]
@@ -186,8 +263,11 @@ def failures_digest(run: Run) -> str:
         f"on {len({r.spec.task_id for r in records})} task(s).",
         "",
     ]
+    quality = quality_digest(run)
+    if not valid:
+        return "\n".join([*out, "No scored trials: nothing to digest.", ""])
     if not records:
-        return "\n".join([*out, "Nothing failed.", ""])
+        return "\n".join([*out, "No trial failed its ticket.", "", *quality])
     sections = collect_sections(run)
     for section in rank_sections(sections):
         out += _section(section, run)
@@ -198,5 +278,6 @@ def failures_digest(run: Run) -> str:
         "",
         *ranking_table(sections),
         "",
+        *quality,
     ]
     return "\n".join(out)

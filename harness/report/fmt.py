@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.report.aggregate import Comparison, Rate, Report
-from harness.report.stats import ClusteredRate
+from harness.report.aggregate import Comparison, Quality, QualityComparison, Rate, Report
+from harness.report.stats import ClusteredRate, PairedDifference
 
 DASH = "\u2013"
 
@@ -35,7 +35,10 @@ def over_tasks(r: ClusteredRate) -> str:
 
 def uplift(c: Comparison) -> str:
     """The mean per-task difference with its 95% CI over tasks, or why there is none."""
-    d = c.difference
+    return difference(c.difference)
+
+
+def difference(d: PairedDifference | None) -> str:
     if d is None:
         return "no common task"
     if not d.informative:
@@ -44,6 +47,30 @@ def uplift(c: Comparison) -> str:
         return f"{pp(d.mean)} (one task: no interval)"
     low, high = d.ci
     return f"{pp(d.mean)} [{low * 100:+.1f}, {high * 100:+.1f}]"
+
+
+def quality(q: Quality | None) -> str:
+    """``78% [70-86%] (9 tasks)``: probe pass share on resolved trials, over tasks."""
+    if q is None:
+        return DASH
+    span = (
+        "" if q.ci is None else f" [{max(q.ci[0], 0) * 100:.0f}{DASH}{min(q.ci[1], 1) * 100:.0f}%]"
+    )
+    return f"{pct(q.mean)}{span} ({q.tasks} task{'s' if q.tasks != 1 else ''})"
+
+
+def quality_uplift(q: QualityComparison | None) -> str:
+    """The paired quality difference, or why there is none."""
+    if q is None:
+        return "no probes"
+    if q.difference is None:
+        return "no task resolved on both sides"
+    return difference(q.difference)
+
+
+def quality_tally(q: QualityComparison | None) -> str:
+    d = q.difference if q else None
+    return DASH if d is None else f"{d.better} / {d.worse} / {d.tied}"
 
 
 def tally(c: Comparison) -> str:

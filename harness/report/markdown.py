@@ -33,6 +33,7 @@ def render_markdown(report: Report) -> str:
         return "\n".join([*out, "No trials yet.", ""])
     out += ["## Does the skill help?", ""]
     out += _comparisons(report)
+    out += _quality(report)
     out += ["## Resolved rate and cost", ""]
     out += _table(
         [
@@ -42,6 +43,7 @@ def render_markdown(report: Report) -> str:
             "infra",
             "resolved",
             "rate [95% CI over tasks]",
+            "quality on resolved [95% CI]",
             "cost/trial",
             "cost/resolved",
             "wall",
@@ -54,6 +56,7 @@ def render_markdown(report: Report) -> str:
                 str(g.infra_errors),
                 fmt.rate(g.resolved),
                 fmt.over_tasks(g.resolved_over_tasks),
+                fmt.quality(g.quality),
                 fmt.usd(g.cost_per_trial),
                 fmt.usd(g.cost_per_resolved),
                 fmt.seconds(g.wall_s),
@@ -102,6 +105,51 @@ def _comparisons(report: Report) -> list[str]:
     out += [""] if any(fmt.dropped(report, c) for c in report.comparisons) else []
     for c in report.comparisons:
         out += _per_task(report, c)
+    return out
+
+
+def _quality(report: Report) -> list[str]:
+    """The paired quality comparison: probes passed on resolved trials, per task."""
+    if not any(c.quality for c in report.comparisons):
+        return []
+    out = [
+        "## Is the code better?",
+        "",
+        "Quality probes passed, on resolved trials only (quality never decides resolved).",
+        "",
+    ]
+    rows = [
+        [
+            fmt.comparison(report, c),
+            str(len(c.quality.tasks)) if c.quality else "0",
+            fmt.quality_uplift(c.quality),
+            fmt.quality_tally(c.quality),
+            str(c.quality.dropped) if c.quality else fmt.DASH,
+        ]
+        for c in report.comparisons
+    ]
+    out += _table(
+        [
+            "comparison",
+            "tasks",
+            "mean per-task difference, pp [95% CI over tasks]",
+            "better / worse / tied",
+            "left out (a side never resolved)",
+        ],
+        rows,
+    )
+    for c in report.comparisons:
+        if c.quality and c.quality.tasks:
+            per_task = [
+                [f"`{d.task_id}`", fmt.pct(d.baseline), fmt.pct(d.treatment), fmt.pp(d.diff)]
+                for d in sorted(c.quality.tasks, key=lambda d: d.diff)
+            ]
+            out += [
+                f"<details><summary>quality per task: {fmt.comparison(report, c)}</summary>\n",
+                *_table(["task", "baseline", "treatment", "difference"], per_task),
+                "</details>",
+                "",
+            ]
     return out
 
 

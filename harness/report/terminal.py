@@ -31,6 +31,8 @@ def render_terminal(report: Report, console: Console) -> None:
     console.print(_checks(report))
     console.print(_passk(report))
     console.print(_comparisons(report))
+    if any(c.quality for c in report.comparisons):
+        console.print(_quality(report))
     console.print(_matrix(report))
 
 
@@ -44,7 +46,16 @@ def _table(title: str, columns: tuple[str, ...]) -> Table:
 def _summary(report: Report) -> Table:
     table = _table(
         "resolved rate (infrastructure failures excluded)",
-        ("group", "trials", "tasks", "infra", "resolved", "95% CI over tasks", "SKILL.md read"),
+        (
+            "group",
+            "trials",
+            "tasks",
+            "infra",
+            "resolved",
+            "95% CI over tasks",
+            "quality (resolved)",
+            "SKILL.md read",
+        ),
     )
     for g in report.groups:
         over = g.resolved_over_tasks
@@ -55,6 +66,7 @@ def _summary(report: Report) -> Table:
             f"[red]{g.infra_errors}[/]" if g.infra_errors else "0",
             fmt.rate(g.resolved),
             fmt.interval(over),
+            fmt.quality(g.quality),
             fmt.pct(g.skill_md_reads.value) if g.key.arm != "baseline" else fmt.DASH,
         )
     return table
@@ -136,6 +148,35 @@ def _comparisons(report: Report) -> Table:
         )
     table.caption = "\n".join(notes) or None
     return table
+
+
+def _quality(report: Report) -> Table:
+    table = _table(
+        "is the code better? quality probes passed on resolved trials, treatment minus baseline",
+        ("comparison", "tasks", "pp [95% CI over tasks]", "better/worse/tied", "p (t / sign)"),
+    )
+    notes: list[str] = []
+    for c in report.comparisons:
+        q = c.quality
+        d = q.difference if q else None
+        table.add_row(
+            fmt.comparison(report, c),
+            str(len(q.tasks)) if q else "0",
+            fmt.quality_uplift(q),
+            fmt.quality_tally(q),
+            DASH_P if d is None else f"{fmt.p_value(d.p_t)} / {fmt.p_value(d.p_sign)}",
+        )
+        if q and q.dropped:
+            notes.append(
+                f"{fmt.comparison(report, c)}: {q.dropped} task(s) with probes left out"
+                " (a side resolved none of its trials)"
+            )
+    notes.append("Quality never decides resolved; it is measured where the ticket was met.")
+    table.caption = "\n".join(notes)
+    return table
+
+
+DASH_P = fmt.DASH
 
 
 def _matrix(report: Report) -> Table:
