@@ -275,3 +275,50 @@ def test_the_summary_names_the_run_and_the_next_step(
 def test_a_mistyped_task_id_gets_the_nearest_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prepare", "add-dicsount", "/tmp/never-created"]) == 2
     assert "did you mean 'add-discount'?" in capsys.readouterr().err
+
+
+def test_recorded_solutions_are_replayed_per_task_arm_and_epoch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start = tmp_path / "start"
+    assert main(["prepare", "add-discount", str(start)]) == 0
+    solved = tmp_path / "solved"
+    subprocess.run(["cp", "-r", str(start), str(solved)], check=True)
+    (solved / "src/minisvc/domain/pricing.py").write_text(SOLUTION.read_text())
+    diff = subprocess.run(
+        ["git", "-C", str(solved), "diff"], capture_output=True, text=True, check=True
+    ).stdout
+    recorded = tmp_path / "recorded"
+    (recorded / "add-discount").mkdir(parents=True)
+    (recorded / "solver.json").write_text('{"model": "blind-solvers", "notes": "two arms"}')
+    (recorded / "add-discount" / "skill-1.patch").write_text(diff)
+    (recorded / "add-discount" / "skill-1.json").write_text(
+        '{"turns": 17, "wall_s": 300, "skill_reads": ["SKILL.md", "references/testing.md"]}'
+    )
+    (recorded / "add-discount" / "baseline-1.patch").write_text("")  # changed nothing
+    # baseline-2 and skill-2 were never recorded
+    run_dir = tmp_path / "run"
+    code = main(["run", "--agent", "patch", "--patch", str(recorded), "--arms",
+                 "baseline,skill", "--epochs", "2", "--run-dir", str(run_dir)])  # fmt: skip
+    assert code == 1  # two trials had nothing to replay: infrastructure, not the solver's fault
+    got = {(r.spec.arm, r.spec.epoch): r for r in records(run_dir)}
+    assert got[("skill", 1)].resolved
+    assert got[("skill", 1)].spec.model == "blind-solvers"
+    assert got[("skill", 1)].agent.turns == 17
+    assert got[("skill", 1)].agent.skill_reads == ["SKILL.md", "references/testing.md"]
+    assert not got[("baseline", 1)].resolved
+    assert not got[("baseline", 1)].infra_error
+    for missing in (("baseline", 2), ("skill", 2)):
+        assert got[missing].infra_error
+        assert "no recorded solution" in got[missing].agent.detail
+
+
+def test_a_recorded_set_without_its_solver_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "recorded").mkdir()
+    code = main(["run", "--agent", "patch", "--patch", str(tmp_path / "recorded"),
+                 "--run-dir", str(tmp_path / "run")])  # fmt: skip
+    assert code == 2
+    assert "needs solver.json" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

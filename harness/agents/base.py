@@ -37,6 +37,7 @@ class AgentRequest:
     skill: SkillBundle | None
     limits: Limits
     hidden: tuple[Path, ...]  # directories the agent must never read
+    epoch: int = 0
 
 
 class Agent(Protocol):

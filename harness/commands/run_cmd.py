@@ -62,7 +62,12 @@ def register(sub: Any) -> None:
     p.add_argument("--prices", type=Path, help="price table JSON overriding the packaged one")
     p.add_argument("--preset", choices=("claude-code", "codex"), help="for --agent command")
     p.add_argument("--command", dest="command_template", help="for --agent command")
-    p.add_argument("--patch", type=Path, help="for --agent patch: a unified diff")
+    p.add_argument(
+        "--patch",
+        type=Path,
+        help="for --agent patch: a unified diff applied to every trial, or a folder of recorded"
+        " solutions (DIR/solver.json, DIR/TASK/ARM-EPOCH.patch and optional .json)",
+    )
     p.add_argument("--keep-workspaces", action="store_true")
     p.add_argument(
         "--max-infra-errors",
@@ -94,7 +99,7 @@ def build_agent(args: argparse.Namespace, model: str) -> Agent:
         return NopAgent()
     if args.agent == "patch":
         if args.patch is None:
-            raise HarnessError("--agent patch needs --patch FILE")
+            raise HarnessError("--agent patch needs --patch FILE_OR_DIR")
         return PatchAgent(args.patch)
     if args.agent == "command":
         from harness.agents.command import CommandAgent
@@ -147,6 +152,9 @@ def run_run(args: argparse.Namespace) -> int:
         models = [args.agent]
     tasks = load_suite(None if args.tasks == ["all"] else args.tasks)
     agents = {model: build_agent(args, model) for model in models}
+    if args.agent == "patch":  # recorded solutions carry their solver's name
+        agents = {agent.model: agent for agent in agents.values()}
+        models = list(agents)
     _preflight(args, arms, agents)
     run_dir = (
         args.resume

@@ -87,6 +87,7 @@ class Runner:
             skill=skill,
             limits=limits,
             hidden=self.hidden + self._hidden_for(trial),
+            epoch=trial.spec.epoch,
         )
         try:
             result = trial.agent.run(request)
