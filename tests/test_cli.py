@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -70,10 +71,30 @@ def test_score_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_validate_prints_the_matrix_and_passes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "add-discount"]) == 0
+    captured = capsys.readouterr()
+    assert "add-discount" in captured.out
+    assert "3/3" in captured.out
+    assert "1/1 tasks valid" in captured.out
+    assert re.search(r"^\[1/1\] add-discount: valid in \d+ s$", captured.err, re.MULTILINE)
+
+
+def test_validate_refuses_zero_oracle_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--oracle-runs", "0", "add-discount"]) == 2
+    assert capsys.readouterr().err == (
+        "skill-eval: error: --oracle-runs must be at least 1 (got 0)\n"
+    )
+
+
+def test_tasks_show_prints_the_ticket_and_what_is_checked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["tasks", "show", "add-discount"]) == 0
     out = capsys.readouterr().out
-    assert "add-discount" in out
-    assert "3/3" in out
-    assert "1/1 tasks valid" in out
+    assert out.startswith("add-discount: Percentage discount on a total\n")
+    assert "Add `minisvc.domain.pricing.discounted" in out
+    assert "wrong-math (rejected by tests)" in out
+    assert main(["tasks", "show", "add-discout"]) == 2
+    assert "did you mean 'add-discount'?" in capsys.readouterr().err
 
 
 def test_validate_fails_for_an_invalid_task(

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError
+
 
 def register(sub: Any) -> None:
-    tasks = sub.add_parser("tasks", help="list the benchmark's tasks")
+    tasks = sub.add_parser(
+        "tasks",
+        help="list the benchmark's tasks, or show one",
+        description="List the benchmark's tasks; `skill-eval tasks show ID` prints one task's"
+        " ticket, references, quality probes and measured difficulty.",
+        epilog="examples:\n  skill-eval tasks\n  skill-eval tasks show cached-product-read",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     tasks.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    tasks.add_argument(
+        "show", nargs="*", metavar="show ID", help="print the task ID's ticket and what it checks"
+    )
     tasks.set_defaults(handler=run_tasks)
 
     prep = sub.add_parser("prepare", help="write a task's starting repository as a git repository")
@@ -26,6 +39,10 @@ def run_tasks(args: argparse.Namespace) -> int:
 
     from harness.task import load_suite
 
+    if args.show:
+        if args.show[0] != "show" or len(args.show) != 2:
+            raise HarnessError("usage: skill-eval tasks [--json] | skill-eval tasks show ID")
+        return show_task(args.show[1], args.json)
     suite = load_suite()
     if args.json:
         rows = [
@@ -35,17 +52,58 @@ def run_tasks(args: argparse.Namespace) -> int:
                 "difficulty": t.spec.difficulty,
                 "references": t.spec.references,
                 "negatives": [n.name for n in t.spec.negatives],
+                "quality": [p.name for p in t.spec.quality],
+                "fixture": t.spec.fixture,
             }
             for t in suite
         ]
         print(json.dumps(rows, indent=2))
         return 0
     table = Table(title=f"{len(suite)} tasks")
-    for column in ("id", "difficulty", "title", "references"):
+    for column in ("id", "difficulty", "title", "references", "probes"):
         table.add_column(column, overflow="fold")
     for t in suite:
-        table.add_row(t.id, t.spec.difficulty, t.spec.title, "\n".join(t.spec.references))
-    Console().print(table)
+        table.add_row(
+            t.id,
+            t.spec.difficulty,
+            t.spec.title,
+            "\n".join(t.spec.references),
+            str(len(t.spec.quality)),
+        )
+    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    return 0
+
+
+def show_task(task_id: str, as_json: bool) -> int:
+    """One task as an agent and a reviewer meet it: the ticket, and what the scorer checks."""
+    from harness.task import load_task
+
+    task = load_task(task_id)
+    spec = task.spec
+    if as_json:
+        print(json.dumps(spec.model_dump(mode="json"), indent=2))
+        return 0
+    lines = [
+        f"{spec.id}: {spec.title}",
+        f"difficulty {spec.difficulty}; starting repository evals/{spec.fixture}",
+        "",
+        spec.prompt.rstrip(),
+        "",
+        "references: " + ", ".join(spec.references),
+        "negatives: "
+        + ", ".join(f"{n.name} (rejected by {n.rejected_by})" for n in spec.negatives),
+    ]
+    if spec.quality:
+        lines += ["", "quality probes (never decide resolved):"]
+        lines += [f"  {p.name} [{p.reference}]: {p.rationale}" for p in spec.quality]
+    if spec.measured is not None:
+        m = spec.measured
+        lines += [
+            "",
+            f"measured {m.date} ({m.solvers}): baseline {m.baseline.resolved}/"
+            f"{m.baseline.attempts} resolved, skill {m.skill.resolved}/{m.skill.attempts}",
+        ]
+    print("\n".join(lines))
     return 0
 
 

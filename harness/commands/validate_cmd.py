@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
+
+from harness.errors import HarnessError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,11 +23,24 @@ ORACLE_RUNS = 3
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "validate",
-        help="check tasks: clean start, oracle, nop, negatives, alternatives, hidden-test lint",
+        help="check tasks: clean start, oracle, nop, negatives, alternatives, probes, hidden lint",
+        description="Prove each task can tell right from wrong: the start is clean, the reference"
+        " solution is resolved every time, the empty change and every negative are rejected,"
+        " every known-good alternative is resolved, each quality probe can pass and fail, and"
+        " the hidden tests are ruff and mypy clean. One line per task as it finishes.",
+        epilog="examples:\n  skill-eval validate\n  skill-eval validate cached-product-read -j 4",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("tasks", nargs="*", help="task ids (default: all)")
-    parser.add_argument("-j", "--jobs", type=int, default=2, help="concurrent scorings")
-    parser.add_argument("--oracle-runs", type=int, default=ORACLE_RUNS)
+    parser.add_argument(
+        "-j", "--jobs", type=int, default=2, help="concurrent scorings (default: 2)"
+    )
+    parser.add_argument(
+        "--oracle-runs",
+        type=int,
+        default=ORACLE_RUNS,
+        help=f"times the reference solution is scored; all must resolve (default: {ORACLE_RUNS})",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(handler=run_validate)
 
@@ -101,20 +116,37 @@ def print_matrix(results: list[TaskValidity], console: Console) -> None:
             )
 
 
+def _progress_line(result: TaskValidity, done: int, total: int, elapsed: float) -> str:
+    """``[3/34] cached-product-read: valid in 41 s (about 9 min left)``."""
+    left = elapsed / done * (total - done)
+    eta = f" (about {left / 60:.0f} min left)" if done < total else ""
+    verdict = "valid" if result.valid else "INVALID"
+    return f"[{done}/{total}] {result.task_id}: {verdict} in {result.duration_s:.0f} s{eta}"
+
+
 def run_validate(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from harness.task import load_suite
     from harness.validity import validate_task
 
-    if args.jobs < 1:
-        raise SystemExit("skill-eval: error: --jobs must be at least 1")
+    for flag, value in (("--jobs", args.jobs), ("--oracle-runs", args.oracle_runs)):
+        if value < 1:
+            raise HarnessError(f"{flag} must be at least 1 (got {value})")
     suite = load_suite(args.tasks or None)
     started = time.monotonic()
     # a log file or CI job is not 80 columns wide: do not fold task ids there
     console = Console(stderr=args.json, width=None if sys.stdout.isatty() else 140)
+    progress = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+    by_id: dict[str, TaskValidity] = {}
     with ThreadPoolExecutor(max_workers=max(1, args.jobs // 2)) as pool:
-        results = list(pool.map(lambda t: validate_task(t, args.oracle_runs, jobs=2), suite))
+        futures = [pool.submit(validate_task, t, args.oracle_runs, 2) for t in suite]
+        for done, future in enumerate(as_completed(futures), start=1):
+            result = future.result()
+            by_id[result.task_id] = result
+            progress.print(_progress_line(result, done, len(suite), time.monotonic() - started),
+                           markup=False)  # fmt: skip
+    results = [by_id[t.id] for t in suite]
     if args.json:
         print(json.dumps([asdict(r) | {"valid": r.valid} for r in results], indent=2))
     else:
