@@ -7,6 +7,7 @@ Each command module exposes ``register(subparsers)``, which adds its parser and 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -50,6 +51,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except HarnessError as exc:
         print(f"skill-eval: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `skill-eval tasks --json | head`: the reader left; so do we
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except OSError as exc:  # a read-only folder, a full disk: one line naming the path
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"skill-eval: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("skill-eval: interrupted", file=sys.stderr)

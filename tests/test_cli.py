@@ -121,3 +121,27 @@ def test_unknown_task_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str])
     err = capsys.readouterr().err
     assert err.startswith("skill-eval: error: unknown task 'nope'")
     assert err.count("\n") == 1
+
+
+def test_score_refuses_a_folder_that_is_not_the_tasks_repository(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    assert main(["score", "add-discount", str(tmp_path / "empty")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"skill-eval: error: {tmp_path / 'empty'}: not add-discount's repository")
+    assert "skill-eval prepare add-discount DIR" in err
+    assert err.count("\n") == 1
+
+
+def test_score_refuses_an_out_it_could_not_write_before_scoring(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = tmp_path / "ws"
+    main(["prepare", "add-discount", str(workspace)])
+    capsys.readouterr()
+    out = tmp_path / "missing" / "score.json"
+    assert main(["score", "add-discount", str(workspace), "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"skill-eval: error: --out {out}: folder {out.parent} does not exist\n"
+    )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from harness.errors import HarnessError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from harness.scoring.result import ScoreResult
+    from harness.task import Task
 
 
 def register(sub: Any) -> None:
@@ -52,6 +56,40 @@ def print_result(result: ScoreResult, console: Console, findings: int = 8) -> No
     console.print(f"scored in {result.duration_s:.1f} s")
 
 
+def _check_out(out: Path | None) -> None:
+    """Refuse an --out the result could not be written to before spending time scoring."""
+    if out is None:
+        return
+    if out.is_dir():
+        raise HarnessError(f"--out {out}: is a directory")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise HarnessError(f"--out {out}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise HarnessError(f"--out {out}: folder {parent} is not writable")
+
+
+# Below this share of the starting repository's files, a folder is not the task's repository
+# (an empty folder, another task's or project's checkout); an agent's refactor keeps far more.
+MIN_START_FILES_PRESENT = 0.25
+
+
+def _check_workspace(task: Task, workspace: Path) -> None:
+    from harness.scoring.baseline import ensure_baseline
+    from harness.workspace.tree import iter_files
+
+    if not workspace.is_dir():
+        raise HarnessError(f"{workspace}: workspace not found (expected a directory)")
+    start = ensure_baseline(task).start
+    expected = [rel for rel in iter_files(start) if rel.parts[0] != ".git"]
+    present = sum((workspace / rel).is_file() for rel in expected)
+    if expected and present / len(expected) < MIN_START_FILES_PRESENT:
+        raise HarnessError(
+            f"{workspace}: not {task.id}'s repository ({present} of {len(expected)} starting"
+            f" files present); write one with: skill-eval prepare {task.id} DIR"
+        )
+
+
 def run_score(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -59,8 +97,8 @@ def run_score(args: argparse.Namespace) -> int:
     from harness.task import load_task
 
     task = load_task(args.task)
-    if args.out is not None and args.out.exists() and args.out.is_dir():
-        raise SystemExit(f"skill-eval: error: --out {args.out} is a directory")
+    _check_out(args.out)
+    _check_workspace(task, args.workspace)
     result = score(task, args.workspace.resolve(), keep_dir=args.keep)
     payload = result.model_dump_json(indent=2)
     if args.out is not None:
