@@ -464,7 +464,41 @@ def test_gate_on_a_missing_arm_is_a_user_error(
     run_dir: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert skill_eval("report", run_dir, "--treatment-arm", "inline", "--min-uplift", "1") == 2
-    assert "nothing to compare" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "skill-eval: error: --treatment-arm inline: no trial has that arm (arms: baseline, skill)\n"
+    )
+
+
+def test_a_side_naming_no_given_run_is_a_user_error(
+    run_dir: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert skill_eval("report", run_dir, "--baseline-run", "nope") == 2
+    assert capsys.readouterr().err == (
+        "skill-eval: error: --baseline-run nope: not one of the runs given (run-a)\n"
+    )
+
+
+def test_the_same_run_given_twice_is_counted_once(
+    run_dir: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert skill_eval("report", run_dir, run_dir, "--format", "markdown") == 0
+    out = capsys.readouterr().out
+    assert "#2" not in out
+    assert out.count("- run `run-a`") == 1
+
+
+def test_fail_under_takes_a_rate_or_a_percentage(
+    run_dir: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for percent, rate in (("60%", "0.6"), ("10%", "0.1")):
+        code = skill_eval("report", run_dir, "--fail-under", percent)
+        as_percent = capsys.readouterr()
+        assert skill_eval("report", run_dir, "--fail-under", rate) == code
+        assert capsys.readouterr() == as_percent  # the same gate, the same words
+    with pytest.raises(SystemExit) as exited:
+        skill_eval("report", run_dir, "--fail-under", "160%")
+    assert exited.value.code == 2
+    assert "160% is not a rate between 0 and 1" in capsys.readouterr().err
 
 
 def test_bad_run_dir_is_a_one_line_error(

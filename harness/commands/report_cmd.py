@@ -18,13 +18,32 @@ FORMATS = ("terminal", "markdown", "html")
 
 
 def register(sub: Any) -> None:
-    report = sub.add_parser("report", help="summarise runs: resolved rates, uplift, cost")
+    report = sub.add_parser(
+        "report",
+        help="summarise runs: resolved rates, quality, uplift, cost",
+        description="Summarise one or more runs: resolved rates and quality with intervals over"
+        " tasks, the paired comparison of two sides, cost, and optional CI gates.",
+        epilog="examples:\n"
+        "  skill-eval report runs/R\n"
+        "  skill-eval report runs/R --format html --out report.html\n"
+        "  skill-eval report runs/A runs/B --baseline-run A --treatment-run B"
+        " --baseline-arm skill --treatment-arm skill\n"
+        "  skill-eval report runs/R --min-uplift 0   # CI: exit 1 unless the skill is shown"
+        " to help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     report.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="run directories")
-    report.add_argument("--format", choices=FORMATS, default="terminal")
+    report.add_argument(
+        "--format", choices=FORMATS, default="terminal", help="output format (default: terminal)"
+    )
     report.add_argument("--out", type=Path, help="write the report to FILE (atomically)")
     side = report.add_argument_group("comparison (a side is a run, a model and an arm)")
-    side.add_argument("--baseline-arm", default="baseline")
-    side.add_argument("--treatment-arm", default="skill")
+    side.add_argument(
+        "--baseline-arm", default="baseline", help="baseline, skill or inline (default: baseline)"
+    )
+    side.add_argument(
+        "--treatment-arm", default="skill", help="baseline, skill or inline (default: skill)"
+    )
     side.add_argument("--baseline-model", help="default: every model (each against itself)")
     side.add_argument("--treatment-model", help="default: the baseline's model")
     side.add_argument("--baseline-run", help="run id or directory; default: every run")
@@ -61,21 +80,27 @@ def register(sub: Any) -> None:
     fail.add_argument("--out", type=Path, help="write the digest to FILE (atomically)")
     fail.add_argument("--propose", action="store_true", help="draft a patch to the references")
     fail.add_argument("--model", help="model that drafts the patch (with --propose)")
-    fail.add_argument("--sections", type=int, default=3, help="how many top sections to patch")
+    fail.add_argument(
+        "--sections", type=int, default=3, help="how many top sections to patch (default: 3)"
+    )
     fail.add_argument(
         "--patch",
         type=Path,
         default=Path("references-proposal.patch"),
-        help="where the draft patch goes (never applied)",
+        help="where the draft patch goes, never applied (default: references-proposal.patch)",
     )
     fail.add_argument("--root", type=Path, help="repository holding skill/ and references/")
     fail.set_defaults(handler=run_failures)
 
 
 def _unit(text: str) -> float:
-    value = float(text)
+    """A rate: ``0.6`` or ``60%``."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate (0.6 or 60%)") from None
     if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"{text} is not a rate between 0 and 1")
+        raise argparse.ArgumentTypeError(f"{text} is not a rate between 0 and 1 (or 0-100%)")
     return value
 
 
@@ -91,6 +116,18 @@ def write_output(path: Path, text: str, flag: str = "--out") -> None:
     path.chmod(0o666 & ~umask)  # write_atomic's temporary file is private (0600)
 
 
+def _distinct(paths: list[Path]) -> list[Path]:
+    """The same run named twice is one run (it would otherwise be counted twice)."""
+    seen: set[Path] = set()
+    kept: list[Path] = []
+    for path in paths:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            kept.append(path)
+    return kept
+
+
 def run_report(args: argparse.Namespace) -> int:
     from rich.console import Console
 
@@ -100,7 +137,23 @@ def run_report(args: argparse.Namespace) -> int:
     from harness.report.runs import load_runs
     from harness.report.terminal import render_terminal
 
-    runs = load_runs(args.runs)
+    runs = load_runs(_distinct(args.runs))
+    for flag, wanted in (
+        ("--baseline-run", args.baseline_run),
+        ("--treatment-run", args.treatment_run),
+    ):
+        if wanted is not None and not any(run.matches(wanted) for run in runs):
+            known = ", ".join(run.label for run in runs)
+            raise HarnessError(f"{flag} {wanted}: not one of the runs given ({known})")
+    arms = {record.spec.arm for run in runs for record in run.records}
+    for flag, arm in (
+        ("--baseline-arm", args.baseline_arm),
+        ("--treatment-arm", args.treatment_arm),
+    ):
+        if arms and arm not in arms:
+            raise HarnessError(
+                f"{flag} {arm}: no trial has that arm (arms: {', '.join(sorted(arms))})"
+            )
     report = build_report(
         runs,
         Selector(args.baseline_arm, args.baseline_model, args.baseline_run),
