@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/ruff format --check harness tests benchmarks skill references
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
-	$(BIN)/skill-eval validate -j 2
+	$(BIN)/skill-eval validate -j 2 --incremental
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache

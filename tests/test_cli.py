@@ -145,3 +145,42 @@ def test_score_refuses_an_out_it_could_not_write_before_scoring(
     assert capsys.readouterr().err == (
         f"skill-eval: error: --out {out}: folder {out.parent} does not exist\n"
     )
+
+
+def test_incremental_validate_skips_only_tasks_whose_proof_still_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from tests.conftest import MINI_SUITE
+
+    suite = tmp_path / "suite"
+    shutil.copytree(MINI_SUITE, suite)
+    monkeypatch.setenv("SKILL_EVAL_SUITE", str(suite))
+    ledger = suite / "validated.json"
+
+    assert main(["validate", "--incremental", "--oracle-runs", "1", "add-discount"]) == 0
+    entry = json.loads(ledger.read_text())["tasks"]["add-discount"]
+    assert entry["summary"] == "oracle 1/1, 2 negatives, 0 alternatives, 0 probes"
+    assert "[1/1] add-discount: valid" in capsys.readouterr().err
+
+    assert main(["validate", "--incremental", "--oracle-runs", "1", "add-discount"]) == 0
+    captured = capsys.readouterr()
+    assert "add-discount: unchanged since validated on" in captured.err
+    assert "1/1 tasks valid (1 from the ledger)" in captured.out
+
+    # more oracle runs is another proof; so is any change to the task
+    assert main(["validate", "--incremental", "--oracle-runs", "2", "add-discount"]) == 0
+    assert "[1/1] add-discount: valid" in capsys.readouterr().err
+    hidden = suite / "tasks/add-discount/hidden/test_discount.py"
+    hidden.write_text(hidden.read_text() + "\n\ndef test_zero() -> None:\n    assert True\n")
+    broken = suite / "tasks/add-discount/negatives/framework-import"
+    shutil.rmtree(broken)
+    shutil.copytree(suite / "tasks/add-discount/solution", broken)  # no longer bad
+    assert main(["validate", "--incremental", "--oracle-runs", "2", "add-discount"]) == 1
+    assert "[1/1] add-discount: INVALID" in capsys.readouterr().err
+    # the invalid proof was not recorded: the ledger still holds the last valid one
+    assert json.loads(ledger.read_text())["tasks"]["add-discount"]["summary"].startswith(
+        "oracle 2/2"
+    )
+    assert main(["validate", "--incremental", "--oracle-runs", "2", "add-discount"]) == 1

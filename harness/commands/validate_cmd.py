@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from harness.validity import TaskValidity
 
 ORACLE_RUNS = 3
+LEDGER = "validated.json"
 
 
 def register(sub: Any) -> None:
@@ -40,6 +41,13 @@ def register(sub: Any) -> None:
         type=int,
         default=ORACLE_RUNS,
         help=f"times the reference solution is scored; all must resolve (default: {ORACLE_RUNS})",
+    )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="skip tasks whose recorded proof still holds (same task, starting repository,"
+        " scoring code and tool versions, in the suite's validated.json) and record the tasks"
+        " found valid",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(handler=run_validate)
@@ -127,6 +135,8 @@ def _progress_line(result: TaskValidity, done: int, total: int, elapsed: float) 
 def run_validate(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from harness import ledger
+    from harness.paths import suite_dir
     from harness.task import load_suite
     from harness.validity import validate_task
 
@@ -138,20 +148,39 @@ def run_validate(args: argparse.Namespace) -> int:
     # a log file or CI job is not 80 columns wide: do not fold task ids there
     console = Console(stderr=args.json, width=None if sys.stdout.isatty() else 140)
     progress = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+    ledger_path = suite_dir() / LEDGER
+    book = ledger.load(ledger_path) if args.incremental else ledger.Ledger()
+    digest = ledger.scoring_code_digest()
+    keys = {t.id: ledger.validation_key(t, args.oracle_runs, digest) for t in suite}
+    unchanged = [t for t in suite if t.id in book.tasks and book.tasks[t.id].key == keys[t.id]]
+    for task in unchanged:
+        entry = book.tasks[task.id]
+        progress.print(f"{task.id}: unchanged since validated on {entry.validated_at}"
+                       f" ({entry.summary})", markup=False)  # fmt: skip
+    todo = [t for t in suite if t not in unchanged]
     by_id: dict[str, TaskValidity] = {}
     with ThreadPoolExecutor(max_workers=max(1, args.jobs // 2)) as pool:
-        futures = [pool.submit(validate_task, t, args.oracle_runs, 2) for t in suite]
+        futures = [pool.submit(validate_task, t, args.oracle_runs, 2) for t in todo]
         for done, future in enumerate(as_completed(futures), start=1):
             result = future.result()
             by_id[result.task_id] = result
-            progress.print(_progress_line(result, done, len(suite), time.monotonic() - started),
+            progress.print(_progress_line(result, done, len(todo), time.monotonic() - started),
                            markup=False)  # fmt: skip
-    results = [by_id[t.id] for t in suite]
+            if args.incremental and result.valid:
+                ledger.record(ledger_path, book, result.task_id, keys[result.task_id],
+                              _summary(result))  # fmt: skip
+    results = [by_id[t.id] for t in todo]
     if args.json:
         print(json.dumps([asdict(r) | {"valid": r.valid} for r in results], indent=2))
     else:
         print_matrix(results, console)
     invalid = [r.task_id for r in results if not r.valid]
+    if unchanged:
+        console.print(
+            f"{len(unchanged)} task(s) unchanged since their recorded validation"
+            f" ({ledger_path.name}): " + ", ".join(t.id for t in unchanged),
+            markup=False,
+        )
     if not args.tasks:  # the whole suite: every reference exercised, every anchor alive
         from harness.paths import REPO_ROOT
         from harness.validity import reference_coverage
@@ -161,9 +190,19 @@ def run_validate(args: argparse.Namespace) -> int:
             console.print(f"coverage: {problem}", markup=False)
     else:
         problems = []
+    total = len(results) + len(unchanged)
     console.print(
-        f"{len(results) - len(invalid)}/{len(results)} tasks valid"
-        f" in {time.monotonic() - started:.0f} s",
+        f"{total - len(invalid)}/{total} tasks valid"
+        + (f" ({len(unchanged)} from the ledger)" if unchanged else "")
+        + f" in {time.monotonic() - started:.0f} s",
         markup=False,
     )
-    return 1 if invalid or problems or not results else 0
+    return 1 if invalid or problems or not total else 0
+
+
+def _summary(result: TaskValidity) -> str:
+    """What the proof covered, for the ledger: ``oracle 3/3, 3 negatives, 4 alternatives, ...``."""
+    return (
+        f"oracle {sum(result.oracle)}/{len(result.oracle)}, {len(result.negatives)} negatives,"
+        f" {len(result.alternatives)} alternatives, {result.probes} probes"
+    )
