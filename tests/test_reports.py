@@ -753,3 +753,15 @@ def test_an_incomplete_run_is_said_and_cannot_pass_a_gate(
     assert "**Incomplete run.** run partial holds 22 of 24 planned trials" in text
     assert skill_eval("report", run, "--format", "markdown", "--min-uplift", "0") == 2
     assert "holds 22 of 24 planned trials" in capsys.readouterr().out
+
+
+def test_markdown_breaks_the_primary_comparison_down_by_reference_area(run_dir: Path) -> None:
+    markdown = render_markdown(build_report(load_runs([run_dir])))
+    rows = [line for line in markdown.splitlines() if line.startswith("| `") and ".md` |" in line]
+    assert rows == [
+        "| `api-design.md` | 1 | +50.0 pp (one task: no interval) | – |",
+        "| `architecture-patterns.md` | 1 | no informative tasks (all 1 tied) | – |",
+        "| `caching.md` | 2 | +33.3 pp [-390.2, +456.9] | – |",
+        "| `database-patterns.md` | 1 | +50.0 pp (one task: no interval) | – |",
+        "| `domain-driven-design.md` | 1 | +33.3 pp (one task: no interval) | – |",
+    ]

@@ -377,6 +377,46 @@ def compare(
     )
 
 
+@dataclass(frozen=True)
+class AreaRow:
+    """A comparison restricted to the tasks that rely on one reference file."""
+
+    area: str  # e.g. caching.md
+    tasks: list[str]
+    resolved: PairedDifference | None
+    quality: PairedDifference | None
+    quality_tasks: int
+
+
+def by_area(c: Comparison, references: dict[str, list[str]]) -> list[AreaRow]:
+    """Per reference file (the area a task's ``references`` cite), the paired differences of
+    resolved and quality over its tasks: where the skill helps, and where it is behind.
+    Descriptive: areas share tasks, and most hold too few for an interval to mean much."""
+    areas: dict[str, list[str]] = defaultdict(list)
+    for delta in c.tasks:
+        for area in dict.fromkeys(r.split("#", 1)[0] for r in references.get(delta.task_id, [])):
+            areas[area].append(delta.task_id)
+    rows: list[AreaRow] = []
+    for area, tasks in sorted(areas.items()):
+        deltas = [d for d in c.tasks if d.task_id in tasks]
+        weights = [min(d.baseline.trials, d.treatment.trials) for d in deltas]
+        quality = [q for q in (c.quality.tasks if c.quality else []) if q.task_id in tasks]
+        rows.append(
+            AreaRow(
+                area=area,
+                tasks=tasks,
+                resolved=paired_difference([d.diff for d in deltas], weights),
+                quality=paired_difference(
+                    [q.diff for q in quality], [min(q.trials) for q in quality]
+                )
+                if quality
+                else None,
+                quality_tasks=len(quality),
+            )
+        )
+    return rows
+
+
 def _cell(rate: Rate) -> tuple[int, int]:
     return rate.successes, rate.trials
 

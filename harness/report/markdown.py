@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from harness.errors import HarnessError
 from harness.report import fmt
-from harness.report.aggregate import CHECK_ORDER, Comparison, Report
+from harness.report.aggregate import CHECK_ORDER, Comparison, Report, by_area
+from harness.task import load_task
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -34,6 +36,7 @@ def render_markdown(report: Report) -> str:
     out += ["## Does the skill help?", ""]
     out += _comparisons(report)
     out += _quality(report)
+    out += _areas(report)
     out += ["## Resolved rate and cost", ""]
     out += _table(
         [
@@ -151,6 +154,40 @@ def _quality(report: Report) -> list[str]:
                 "",
             ]
     return out
+
+
+def _areas(report: Report) -> list[str]:
+    """The primary comparison per reference area (descriptive)."""
+    if not report.comparisons:
+        return []
+    c = report.comparisons[0]
+    references: dict[str, list[str]] = {}
+    for task in report.tasks:
+        try:
+            references[task] = list(load_task(task).spec.references)
+        except HarnessError:
+            references[task] = []
+    rows = [
+        [
+            f"`{row.area}`",
+            str(len(row.tasks)),
+            fmt.difference(row.resolved),
+            f"{fmt.difference(row.quality)} ({row.quality_tasks})" if row.quality else fmt.DASH,
+        ]
+        for row in by_area(c, references)
+    ]
+    if not rows:
+        return []
+    return [
+        f"### By reference area: {fmt.comparison(report, c)} (descriptive)",
+        "",
+        "Each area holds the tasks whose `references` cite that file; a task citing several"
+        " counts in each. Quality is over the area's tasks both sides resolved (how many in"
+        " brackets).",
+        "",
+        *_table(["area", "tasks", "resolved, pp [95% CI]", "quality, pp [95% CI] (tasks)"], rows),
+        "",
+    ]
 
 
 def _per_task(report: Report, c: Comparison) -> list[str]:
