@@ -546,3 +546,44 @@ def test_cli_reports_a_refusal_on_one_line_with_exit_code_2(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert str(foreign) in err
+
+
+def test_markdown_is_read_as_commonmark_with_source_lines() -> None:
+    from harness.skillpack.markdown import parse
+
+    text = (
+        "Setext title\n"  # 1
+        "============\n"  # 2
+        "\n"
+        "- a list item with code:\n"  # 4
+        "\n"
+        "  ```python complete\n"  # 6
+        "  x = 1\n"
+        "  ```\n"
+        "\n"
+        "| see | [the cache](caching.md#invalidation) |\n"  # 10
+        "|---|---|\n"
+        "| `[not](a-link.md)` | [two](<two words.md>) |\n"  # 12
+        "\n"
+        "A paragraph that wraps\n"  # 14
+        "onto [a second line](testing.md).\n"  # 15
+        "\n"
+        "## Caching `Cache[T]` *ports*\n"  # 17
+        "\n"
+        "```\n"  # 19
+        "never closed\n"
+    )
+    doc = parse(text)
+    assert [(h.level, h.text, h.line, h.anchor) for h in doc.headings] == [
+        (1, "Setext title", 1, "setext-title"),
+        (2, "Caching Cache[T] ports", 17, "caching-cachet-ports"),
+    ]
+    assert [(b.info, b.fence_line, b.code, b.closed) for b in doc.blocks] == [
+        ("python complete", 6, "x = 1\n", True),
+        ("", 19, "never closed\n", False),
+    ]
+    assert [(link.target, link.line) for link in doc.links] == [
+        ("caching.md#invalidation", 10),
+        ("two words.md", 12),
+        ("testing.md", 15),
+    ]

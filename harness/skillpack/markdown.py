@@ -1,4 +1,5 @@
-"""The little Markdown the lint needs: fenced code blocks, headings, GitHub anchors and links.
+"""The Markdown the lint needs (fenced code blocks, headings, GitHub anchors and links), read
+with markdown-it-py, a CommonMark parser (GitHub's tables enabled) with source line maps.
 
 Line numbers are 1-based and refer to the Markdown file, so findings point at the source.
 """
@@ -7,19 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
-_FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_HEADING = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
-_CLOSING_HASHES = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
-_INLINE_LINK = re.compile(
-    r"!?\[(?P<text>(?:[^\[\]]|\[[^\[\]]*\])*)\]\((?P<target>[^()\s]*(?:\([^()]*\)[^()\s]*)*)(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
-)
-_ANGLE_LINK = re.compile(
-    r"!?\[(?P<text>[^\]]*)\]\(<(?P<target>[^>]*)>(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)"
-)
-_REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(?P<target>[^\s>]+)>?")
-_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1")
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
 _SLUG_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
+_PARSER = MarkdownIt("commonmark").enable("table")
 
 
 @dataclass(frozen=True)
@@ -89,18 +84,41 @@ def split_frontmatter(text: str) -> tuple[str | None, str, int]:
     return None, text, 0
 
 
-def heading_text(raw: str) -> str:
-    """The rendered text of a heading: inline code, links and emphasis markers removed."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", raw)
-    text = re.sub(r"(`+)(.+?)\1", r"\2", text)
-    text = re.sub(r"\*+", "", text)
-    text = re.sub(r"(?<!\w)_+|_+(?!\w)", "", text) if "`" not in raw else text
-    return text.strip()
-
-
 def github_slug(text: str) -> str:
     """GitHub's anchor for a heading: lowercase, punctuation dropped, each space a hyphen."""
     return _SLUG_DROP.sub("", text.strip().lower()).replace(" ", "-")
+
+
+def _rendered(inline: Token) -> str:
+    """A heading's text as rendered: code spans keep their content, markup goes."""
+    parts = [
+        child.content
+        for child in inline.children or []
+        if child.type in ("text", "code_inline", "html_inline")
+    ]
+    return "".join(parts).strip()
+
+
+def _closed(lines: list[str], token: Token) -> bool:
+    """Whether a fence has its closing marker (an unclosed one runs to the end of the file)."""
+    assert token.map is not None
+    last = lines[token.map[1] - 1].strip() if token.map[1] - 1 > token.map[0] else ""
+    marker = token.markup
+    return len(last) >= len(marker) and set(last) == {marker[0]}
+
+
+def _links(inline: Token, first: int) -> list[Link]:
+    """Link and image targets in an inline token, each on its own source line."""
+    found: list[Link] = []
+    line = first
+    for child in inline.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif child.type == "link_open":
+            found.append(Link(unquote(str(child.attrs.get("href", ""))), line))
+        elif child.type == "image":
+            found.append(Link(unquote(str(child.attrs.get("src", ""))), line))
+    return found
 
 
 def parse(text: str, first_line: int = 1) -> MarkdownDoc:
@@ -110,53 +128,21 @@ def parse(text: str, first_line: int = 1) -> MarkdownDoc:
     headings: list[Heading] = []
     links: list[Link] = []
     seen: dict[str, int] = {}
-    index = 0
-    while index < len(lines):
-        line = lines[index]
-        number = first_line + index
-        fence = _FENCE.match(line)
-        if fence and not (fence["fence"][0] == "`" and "`" in fence["info"]):
-            marker = fence["fence"]
-            indent = len(fence["indent"])
-            body: list[str] = []
-            closed = False
-            index += 1
-            while index < len(lines):
-                candidate = lines[index]
-                stripped = candidate.strip()
-                if stripped.startswith(marker[0] * len(marker)) and set(stripped) == {marker[0]}:
-                    closed = True
-                    break
-                body.append(_strip_indent(candidate, indent))
-                index += 1
-            code = "\n".join(body) + ("\n" if body else "")
-            blocks.append(CodeBlock(fence["info"].strip(), number, code, closed))
-            index += 1
+    tokens = _PARSER.parse(text)
+    for index, token in enumerate(tokens):
+        if token.map is None:
             continue
-        heading = _HEADING.match(line)
-        if heading:
-            raw = _CLOSING_HASHES.sub("", heading["text"] or "")
-            rendered = heading_text(raw)
+        number = first_line + token.map[0]
+        if token.type == "fence":
+            blocks.append(CodeBlock(token.info.strip(), number, token.content,
+                                    _closed(lines, token)))  # fmt: skip
+        elif token.type == "heading_open":
+            rendered = _rendered(tokens[index + 1])
             slug = github_slug(rendered)
             count = seen.get(slug, 0)
             seen[slug] = count + 1
             anchor = slug if count == 0 else f"{slug}-{count}"
-            headings.append(Heading(len(heading["hashes"]), rendered, number, anchor))
-        links.extend(Link(target, number) for target in _links_in(line))
-        index += 1
+            headings.append(Heading(int(token.tag[1]), rendered, number, anchor))
+        if token.type == "inline":
+            links.extend(_links(token, number))
     return MarkdownDoc(lines, blocks, headings, links)
-
-
-def _strip_indent(line: str, indent: int) -> str:
-    removable = len(line) - len(line.lstrip(" "))
-    return line[min(indent, removable) :]
-
-
-def _links_in(line: str) -> list[str]:
-    definition = _REF_DEFINITION.match(line)
-    if definition:
-        return [definition["target"]]
-    visible = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
-    targets = [m["target"] for m in _ANGLE_LINK.finditer(visible)]
-    targets.extend(m["target"] for m in _INLINE_LINK.finditer(visible))
-    return targets
