@@ -189,3 +189,24 @@ def test_an_overlay_and_a_patch_for_the_same_part_is_an_error(suite: Path, part:
     (folder / f"{part}.patch").write_text("")
     with pytest.raises(HarnessError, match=f"both '{part}/' and '{part}.patch'"):
         load_task("add-discount", suite)
+
+
+def test_measured_difficulty_is_about_the_task_not_part_of_it(suite: Path) -> None:
+    before = load_task("add-discount", suite).content_hash
+    task_yaml = suite / "tasks" / "add-discount" / "task.yaml"
+    measured = (
+        "measured:\n  date: 2026-11-29\n  solvers: two blind solvers per arm\n"
+        "  baseline: {attempts: 2, resolved: 1, quality: 0.5}\n"
+        "  skill: {attempts: 2, resolved: 2, quality: 0.75}\n"
+    )
+    task_yaml.write_text(task_yaml.read_text() + measured)
+    task = load_task("add-discount", suite)
+    assert task.spec.measured is not None
+    assert task.spec.measured.skill.quality == 0.75
+    assert task.content_hash == before  # trial keys and the validation ledger stay
+    task_yaml.write_text(task_yaml.read_text().replace("resolved: 2,", "resolved: 3,"))
+    with pytest.raises(HarnessError, match="resolved cannot exceed attempts"):
+        load_task("add-discount", suite)
+    edit_yaml(suite, "resolved: 3,", "resolved: 2,")
+    edit_yaml(suite, "rounded down", "rounded half up")
+    assert load_task("add-discount", suite).content_hash != before

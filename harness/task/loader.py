@@ -138,7 +138,11 @@ def load_task(ref: str | Path, suite: Path | None = None) -> Task:
             f"{_display(folder / 'task.yaml')}: field 'fixture' names {spec.fixture!r}"
             f" but {_display(fixture)} is missing"
         )
-    return Task(spec=spec, folder=folder, fixture=fixture, content_hash=hash_trees(fixture, folder))
+    # What blind solvers measured is about the task, not part of it: recording it must not
+    # change the task's identity (trial keys, the validation ledger).
+    spec_bytes = spec.model_dump_json(exclude={"measured"}).encode()
+    content_hash = hash_trees(fixture, folder, replace={folder / "task.yaml": spec_bytes})
+    return Task(spec=spec, folder=folder, fixture=fixture, content_hash=content_hash)
 
 
 def _task_folders(root: Path) -> list[Path]:

@@ -26,6 +26,7 @@ A task folder holds:
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,7 +132,7 @@ class ArmMeasure(_Strict):
 class MeasuredDifficulty(_Strict):
     """What blind solvers achieved on the task: the suite's measured difficulty."""
 
-    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date: datetime.date
     solvers: str = Field(min_length=5)
     baseline: ArmMeasure
     skill: ArmMeasure

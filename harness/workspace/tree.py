@@ -66,16 +66,21 @@ def apply_overlay(overlay: Path, dest: Path, delete: Iterable[str] = ()) -> None
         copy_tree(overlay, dest)
 
 
-def hash_trees(*roots: Path) -> str:
-    """A sha256 over the relative paths and bytes of every file under the given roots."""
+def hash_trees(*roots: Path, replace: dict[Path, bytes] | None = None) -> str:
+    """A sha256 over the relative paths and bytes of every file under the given roots;
+    ``replace`` hashes other bytes in place of a file's own (by absolute path)."""
     digest = hashlib.sha256()
+    replace = replace or {}
     for index, root in enumerate(roots):
         digest.update(f"root:{index}\0".encode())
         if not root.exists():
             continue
         for rel in iter_files(root):
             digest.update(rel.as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256((root / rel).read_bytes()).digest())
+            data = replace.get(root / rel)
+            digest.update(
+                hashlib.sha256((root / rel).read_bytes() if data is None else data).digest()
+            )
     return digest.hexdigest()
 
 
