@@ -1,0 +1,1 @@
+"""Small functions shared by the routes. They take the request's session as ``db``."""
