@@ -6,7 +6,9 @@ import json
 import os
 import shutil
 import socket
+import struct
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -297,3 +299,29 @@ def test_an_unusable_socket_directory_means_fresh_runs(short_cache: Path, projec
     blocker.parent.mkdir(parents=True)
     blocker.write_text("not a directory")
     assert_runs_fresh(project)
+
+
+def test_a_zygote_that_hangs_up_before_the_request_means_a_fresh_run(project: Path) -> None:
+    """Seen under load: the zygote exits (idle) just as a client connects; sending the request
+    then fails with a broken pipe. That is no verdict, never a crash of the check."""
+    path = zygote.socket_path()
+    stop_and_wait(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        server.listen()
+        server.settimeout(10)
+
+        def hang_up() -> None:
+            conn, _ = server.accept()
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()  # a reset, not a goodbye: the client's send fails
+
+        accepting = threading.Thread(target=hang_up)
+        accepting.start()
+        try:
+            done = zygote.run_pytest(pytest_args(project, "-q"), project, 30, AUTOLOAD_OFF)
+        finally:
+            accepting.join()
+    assert done is None
+    path.unlink(missing_ok=True)

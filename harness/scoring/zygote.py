@@ -392,7 +392,10 @@ def run_pytest(
             "stdout": str(out),
             "stderr": str(err),
         }
-        conn.sendall(json.dumps(request).encode() + b"\n")
+        try:
+            conn.sendall(json.dumps(request).encode() + b"\n")
+        except OSError:  # it was exiting (idle) as we connected: no run, so a fresh one
+            return None
         reply = _read_line(conn, timeout_s + 30)
         if reply is None or reply.get("returncode") == SETUP_FAILED:
             return None
