@@ -265,12 +265,14 @@ def reference_coverage(
     by_file: dict[str, list[str]] = {name: [] for name in anchors}
     problems: list[str] = []
     for task in tasks:
-        for ref in task.spec.references:
+        cited = [(ref, "references") for ref in task.spec.references]
+        cited += [(p.reference, f"quality probe {p.name!r}") for p in task.spec.quality]
+        for ref, where in cited:
             name, _, anchor = ref.partition("#")
             if name not in anchors:
-                problems.append(f"{task.id}: task.yaml references {ref}: no such reference file")
+                problems.append(f"{task.id}: task.yaml {where} cites {ref}: no such reference file")
             elif anchor not in anchors[name]:
-                problems.append(f"{task.id}: task.yaml references {ref}: no such section")
+                problems.append(f"{task.id}: task.yaml {where} cites {ref}: no such section")
             elif task.id not in by_file[name]:
                 by_file[name].append(task.id)
     problems += [f"{name}: no task exercises it" for name, ids in by_file.items() if not ids]

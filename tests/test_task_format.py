@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from harness.errors import HarnessError
 from harness.task import load_suite, load_task
+from harness.task.model import ProbeSpec
 from harness.workspace.prepare import apply_negative, apply_solution, build_start
 from tests.conftest import MINI_SUITE
 
@@ -141,9 +143,25 @@ def test_reference_coverage_finds_dead_anchors_and_unexercised_references(
     assert problems == ["caching.md: no task exercises it"]
     (refs / "domain-driven-design.md").write_text("# DDD\n\n## Value objects\n")
     _, problems = reference_coverage(tasks, refs)
-    assert "add-discount: task.yaml references domain-driven-design.md#money: no such section" in (
-        problems
+    assert (
+        "add-discount: task.yaml references cites domain-driven-design.md#money: no such section"
+        in problems
     )
+    # a quality probe's section must exist too
+    (refs / "domain-driven-design.md").write_text("# DDD\n\n## Money\n")
+    probe = {
+        "name": "exact",
+        "rationale": "money stays exact for any total",
+        "reference": "caching.md#stampedes",
+        "test": "quality_x.py::test_exact",
+        "fails_on": ["wrong-math"],
+    }
+    spec = tasks[0].spec.model_copy(update={"quality": [ProbeSpec.model_validate(probe)]})
+    _, problems = reference_coverage([replace(tasks[0], spec=spec)], refs)
+    assert problems == [
+        "add-discount: task.yaml quality probe 'exact' cites caching.md#stampedes: no such section",
+        "caching.md: no task exercises it",
+    ]
 
 
 def test_setup_and_solution_may_be_patches(suite: Path, tmp_path: Path) -> None:
