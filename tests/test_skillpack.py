@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -12,8 +14,9 @@ import pytest
 from harness.commands import skill_cmd
 from harness.errors import HarnessError
 from harness.skillpack import SKILL_NAME, skill_content_hash
-from harness.skillpack.build import build_skill
+from harness.skillpack.build import build_skill, folder_files, source_content_hash
 from harness.skillpack.lint import Finding, LintOptions, lint
+from harness.skillpack.pack import REFERENCES
 
 REPO = Path(__file__).resolve().parents[1]
 MINI_REFERENCES = {"alpha.md": ("Usage", "Common mistakes")}
@@ -587,3 +590,40 @@ def test_markdown_is_read_as_commonmark_with_source_lines() -> None:
         ("two words.md", 12),
         ("testing.md", 15),
     ]
+
+
+# -- the repository itself is an installable skill folder ------------------------------------
+
+
+def test_skill_folder_links_the_references_so_a_copy_of_it_resolves(tmp_path: Path) -> None:
+    """``skill/references`` points at the top-level ``references/``: a copy that follows it
+    (``npx skills add <checkout>``, ``cp -rL skill/ dest``) is a skill whose links resolve."""
+    link = REPO / "skill" / REFERENCES
+    assert link.is_symlink()
+    assert os.readlink(link) == f"../{REFERENCES}"
+    copy = tmp_path / SKILL_NAME
+    shutil.copytree(REPO / "skill", copy)  # follows symlinks, as the installers do
+    copied = sorted(path.name for path in (copy / REFERENCES).iterdir())
+    assert copied == sorted(path.name for path in (REPO / REFERENCES).glob("*.md"))
+    assert lint(copy, LintOptions(check_complete=False)) == []
+
+
+def test_build_and_install_of_the_real_pack_copy_files_not_the_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = build_skill(REPO, tmp_path / "dist", run_lint=False)
+    references = {f"{REFERENCES}/{path.name}" for path in (REPO / REFERENCES).glob("*.md")}
+    assert set(folder_files(result.folder)) == {"SKILL.md", *references}
+    assert not any(path.is_symlink() for path in result.folder.rglob("*"))
+    assert result.content_hash == source_content_hash(REPO)
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    project = tmp_path / "project"
+    where = ["--agent", "claude-code", "--scope", "project", "--project-dir", str(project)]
+    source = ["--root", str(REPO), "--out", str(tmp_path / "dist"), "--no-lint"]
+    assert run_cli("install", *where, *source) == 0
+    installed = project / ".claude" / "skills" / SKILL_NAME
+    assert skill_content_hash(installed) == result.content_hash
+    assert lint(installed, LintOptions(check_complete=False)) == []
+    assert run_cli("uninstall", *where) == 0
+    assert not installed.exists()

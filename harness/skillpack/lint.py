@@ -47,6 +47,7 @@ COMPLETE_IMPORTS = frozenset(
         "sqlalchemy",
         "aiosqlite",
         "httpx",
+        "pytest",
         "jwt",
         "pwdlib",
         "argon2",
