@@ -60,7 +60,9 @@ def register(sub: Any) -> None:
     p.add_argument("--command-timeout", type=float, default=120.0)
     p.add_argument("--base-url", help="Messages API base URL (default: the SDK's)")
     p.add_argument("--prices", type=Path, help="price table JSON overriding the packaged one")
-    p.add_argument("--preset", choices=("claude-code", "codex"), help="for --agent command")
+    p.add_argument(
+        "--preset", choices=("claude-code", "codex", "gemini"), help="for --agent command"
+    )
     p.add_argument("--command", dest="command_template", help="for --agent command")
     p.add_argument(
         "--patch",
@@ -103,8 +105,10 @@ def build_agent(args: argparse.Namespace, model: str) -> Agent:
         return PatchAgent(args.patch)
     if args.agent == "command":
         from harness.agents.command import CommandAgent
+        from harness.agents.pricing import load_prices
 
-        return CommandAgent.from_options(args.preset, args.command_template, model)
+        prices = load_prices(args.prices)  # for clients that report tokens but no cost
+        return CommandAgent.from_options(args.preset, args.command_template, model, prices)
     from harness.agents.anthropic_agent import AnthropicAgent
     from harness.agents.pricing import load_prices
 
