@@ -77,6 +77,7 @@ def run_tasks(args: argparse.Namespace) -> int:
 def show_task(task_id: str, as_json: bool) -> int:
     """One task as an agent and a reviewer meet it: the ticket, and what the scorer checks."""
     from harness.task import load_task
+    from harness.task.model import ArmMeasure
 
     task = load_task(task_id)
     spec = task.spec
@@ -98,10 +99,15 @@ def show_task(task_id: str, as_json: bool) -> int:
         lines += [f"  {p.name} [{p.reference}]: {p.rationale}" for p in spec.quality]
     if spec.measured is not None:
         m = spec.measured
+
+        def arm(name: str, a: ArmMeasure) -> str:
+            quality = "" if a.quality is None else f", quality {a.quality:.0%} on resolved"
+            return f"{name} {a.resolved}/{a.attempts} resolved{quality}"
+
         lines += [
             "",
-            f"measured {m.date} ({m.solvers}): baseline {m.baseline.resolved}/"
-            f"{m.baseline.attempts} resolved, skill {m.skill.resolved}/{m.skill.attempts}",
+            f"measured {m.date} ({m.solvers}):",
+            f"  {arm('baseline', m.baseline)}; {arm('skill', m.skill)}",
         ]
     print("\n".join(lines))
     return 0
