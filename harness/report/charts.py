@@ -40,13 +40,19 @@ def _svg(width: int, height: int, title: str, body: list[str]) -> Markup:
     return Markup(head + "".join(body) + "</svg>")
 
 
+def _label_room(labels: list[str], minimum: int) -> int:
+    """Pixels left of the plot for right-aligned labels (about 7 px a character at 12 px)."""
+    return max(minimum, 16 + 7 * max((len(label) for label in labels), default=0))
+
+
 def _text(x: float, y: float, text: str, anchor: str = "start", extra: str = "") -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {extra}>{escape(text)}</text>'
 
 
 def rate_chart(bars: Sequence[RateBar]) -> Markup:
     """Horizontal bars of resolved rate per group, with 95% whiskers over tasks."""
-    left, width, row = 150, 300, 28
+    width, row = 300, 28
+    left = _label_room([bar.label for bar in bars], minimum=150)
     height = 40 + row * len(bars)
     body: list[str] = []
     for tick in (0, 25, 50, 75, 100):
@@ -76,7 +82,8 @@ def uplift_chart(
 
     Descriptive: at a few epochs no single task's difference is significant, so the bars are
     drawn in one neutral colour, not as "helps" and "hurts"."""
-    left, width, row = 180, 360, 20
+    width, row = 360, 20
+    left = _label_room([task for task, _ in deltas], minimum=180)
     top = 18
     height = top + 30 + row * len(deltas)
     centre = left + width / 2
