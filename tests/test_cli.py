@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -184,3 +185,19 @@ def test_incremental_validate_skips_only_tasks_whose_proof_still_holds(
         "oracle 2/2"
     )
     assert main(["validate", "--incremental", "--oracle-runs", "2", "add-discount"]) == 1
+
+
+@pytest.mark.parametrize("command", ["run", "eval", "validate", "report", "failures", "tasks"])
+def test_every_option_says_what_it_does(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each option of these commands has help text (argparse prints its flags bare otherwise)."""
+    from harness.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    options = [
+        action
+        for action in sub.choices[command]._actions
+        if action.option_strings and action.dest != "help"
+    ]
+    assert options
+    assert [a.option_strings[0] for a in options if not a.help] == []

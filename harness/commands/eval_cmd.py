@@ -25,10 +25,25 @@ then: .venv/bin/skill-eval report runs/<run-id> --format html --out report.html
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("eval", help="the main job: a model if a key is set, else the bounds")
-    parser.add_argument("-j", "--jobs", type=int, default=2)
-    parser.add_argument("--model", default=DEFAULT_MODEL)
-    parser.add_argument("--runs-dir", type=Path, default=Path("runs"))
+    parser = sub.add_parser(
+        "eval",
+        help="the main job: a model if a key is set, else the bounds",
+        description="The main job behind `make eval`. With ANTHROPIC_API_KEY set: the model on"
+        " every task, with and without the skill. Without one: the oracle and nop agents, the"
+        " bounds every valid task respects, and how to run a model.",
+    )
+    parser.add_argument(
+        "-j", "--jobs", type=int, default=2, help="trials whose agents run at once (default: 2)"
+    )
+    parser.add_argument(
+        "--model", default=DEFAULT_MODEL, help=f"model id (default: {DEFAULT_MODEL})"
+    )
+    parser.add_argument(
+        "--runs-dir",
+        type=Path,
+        default=Path("runs"),
+        help="where the runs are stored (default: runs)",
+    )
     parser.set_defaults(handler=run_eval)
 
 

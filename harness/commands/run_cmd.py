@@ -43,34 +43,81 @@ RUN_DEFAULTS: dict[str, Any] = {}
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("run", help="run agents on tasks and score every trial")
-    p.add_argument("--agent", choices=AGENTS, default="anthropic")
-    p.add_argument("--model", action="append", help="model id (repeat for several)")
-    p.add_argument("--tasks", nargs="+", default=["all"], help="'all' or task ids")
-    p.add_argument("--arms", default="baseline,skill", help="comma list of baseline,skill,inline")
-    p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("-j", "--jobs", type=int, default=2, help="trials whose agents run at once")
-    p.add_argument("--scoring-jobs", type=int, default=2, help="trials scored at once")
+    p = sub.add_parser(
+        "run",
+        help="run agents on tasks and score every trial",
+        description="Run an agent on benchmark tasks in each arm, score every trial, and store"
+        " it under the run directory (resumable).",
+        epilog="examples:\n"
+        "  skill-eval run --agent anthropic --model claude-sonnet-4-6 --epochs 3 -j 4\n"
+        "  skill-eval run --agent command --preset claude-code --tasks cached-product-read\n"
+        "  skill-eval run --agent command --command 'my-agent --cwd {workspace} {prompt}'\n"
+        "  skill-eval run --agent patch --patch evals/recorded/blind-2026-11 --epochs 2\n"
+        "  skill-eval run --resume runs/20261129-101500-anthropic\n"
+        "--command placeholders: {prompt} (the task prompt, one argument), {prompt_file} (a file"
+        " holding it),\n  {workspace} (the repository to edit), {model} (the --model value).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--agent",
+        choices=AGENTS,
+        default="anthropic",
+        help="who solves the tasks (default: anthropic, the built-in agent on the Messages API)",
+    )
+    p.add_argument(
+        "--model", action="append", help=f"model id, repeat for several (default: {DEFAULT_MODEL})"
+    )
+    p.add_argument("--tasks", nargs="+", default=["all"], help="'all' or task ids (default: all)")
+    p.add_argument(
+        "--arms",
+        default="baseline,skill",
+        help="comma list of baseline, skill, inline (default: baseline,skill)",
+    )
+    p.add_argument("--epochs", type=int, default=1, help="trials per task and arm (default: 1)")
+    p.add_argument(
+        "-j", "--jobs", type=int, default=2, help="trials whose agents run at once (default: 2)"
+    )
+    p.add_argument("--scoring-jobs", type=int, default=2, help="trials scored at once (default: 2)")
     p.add_argument("--run-dir", type=Path, help="where the run is stored (new)")
     p.add_argument("--resume", type=Path, metavar="DIR", help="finish an interrupted run")
     p.add_argument("--skill-dir", type=Path, help="evaluate this skill folder instead")
-    p.add_argument("--max-turns", type=int, default=60)
-    p.add_argument("--max-output-tokens", type=int, default=16_000)
+    p.add_argument(
+        "--max-turns", type=int, default=60, help="built-in agent: model turns (default: 60)"
+    )
+    p.add_argument(
+        "--max-output-tokens",
+        type=int,
+        default=16_000,
+        help="built-in agent: tokens per model turn (default: 16000)",
+    )
     p.add_argument("--wall-seconds", type=float, help="per trial (default: the task's limit)")
-    p.add_argument("--command-timeout", type=float, default=120.0)
+    p.add_argument(
+        "--command-timeout",
+        type=float,
+        default=120.0,
+        help="built-in agent: seconds per shell command (default: 120)",
+    )
     p.add_argument("--base-url", help="Messages API base URL (default: the SDK's)")
     p.add_argument("--prices", type=Path, help="price table JSON overriding the packaged one")
     p.add_argument(
         "--preset", choices=("claude-code", "codex", "gemini"), help="for --agent command"
     )
-    p.add_argument("--command", dest="command_template", help="for --agent command")
+    p.add_argument(
+        "--command",
+        dest="command_template",
+        help="for --agent command: the command line, with placeholders (see below)",
+    )
     p.add_argument(
         "--patch",
         type=Path,
         help="for --agent patch: a unified diff applied to every trial, or a folder of recorded"
         " solutions (DIR/solver.json, DIR/TASK/ARM-EPOCH.patch and optional .json)",
     )
-    p.add_argument("--keep-workspaces", action="store_true")
+    p.add_argument(
+        "--keep-workspaces",
+        action="store_true",
+        help="keep each trial's workspace under the run directory (default: removed)",
+    )
     p.add_argument(
         "--max-infra-errors",
         type=int,
