@@ -627,3 +627,15 @@ def test_build_and_install_of_the_real_pack_copy_files_not_the_link(
     assert lint(installed, LintOptions(check_complete=False)) == []
     assert run_cli("uninstall", *where) == 0
     assert not installed.exists()
+
+
+def test_a_mistyped_project_dir_is_refused_not_created(env: Path) -> None:
+    typo = env / "projcet"
+    args = install_args(env, "claude-code", "project")
+    args[args.index("--project-dir") + 1] = str(typo)
+    with pytest.raises(HarnessError, match=r"--project-dir .*projcet: no such directory"):
+        run_cli("install", *args)
+    with pytest.raises(HarnessError, match="no such directory"):
+        run_cli("uninstall", "--agent", "claude-code", "--scope", "project",
+                "--project-dir", str(typo))  # fmt: skip
+    assert not typo.exists()

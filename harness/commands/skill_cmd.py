@@ -132,7 +132,14 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_project_dir(args: argparse.Namespace) -> None:
+    """A mistyped --project-dir is refused, never created and installed into."""
+    if args.project_dir is not None and not args.project_dir.is_dir():
+        raise HarnessError(f"--project-dir {args.project_dir}: no such directory")
+
+
 def _install(args: argparse.Namespace) -> int:
+    _check_project_dir(args)
     root = _root(args)
     out: Path = (args.out or default_out_dir(root)).resolve()
     if is_stale(root, out):
@@ -149,6 +156,7 @@ def _install(args: argparse.Namespace) -> int:
 
 
 def _uninstall(args: argparse.Namespace) -> int:
+    _check_project_dir(args)
     target = skills_dir(args.agent, args.scope, args.project_dir) / SKILL_NAME
     result = uninstall_skill(target, force=args.force)
     if result.action == "absent":
