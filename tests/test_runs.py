@@ -322,3 +322,27 @@ def test_a_recorded_set_without_its_solver_is_refused(
     assert code == 2
     assert "needs solver.json" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("table", "says"),
+    [
+        ('{"models": {}}', "field 'as_of': Field required"),
+        (
+            '{"as_of": "2026-11-01", "models": {"m": {"input": -1, "output": 1,'
+            ' "cache_write": 1, "cache_read": 1}}}',
+            "field 'models.m.input': Input should be greater than or equal to 0",
+        ),
+        ('{"as_of": 3', "not JSON (line 1: Expecting ',' delimiter)"),
+    ],
+)
+def test_a_bad_price_table_names_its_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, says: str
+) -> None:
+    prices = tmp_path / "prices.json"
+    prices.write_text(table)
+    code = main(["run", "--agent", "anthropic", "--base-url", "http://127.0.0.1:9",
+                 "--prices", str(prices), "--run-dir", str(tmp_path / "run")])  # fmt: skip
+    assert code == 2
+    assert capsys.readouterr().err == f"skill-eval: error: {prices}: {says}\n"
+    assert not (tmp_path / "run").exists()

@@ -7,20 +7,26 @@ import os
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from harness.errors import HarnessError
 from harness.store.models import Usage
 
 
 class Price(BaseModel):
-    input: float
-    output: float
-    cache_write: float
-    cache_read: float
+    """US dollars per million tokens; a negative price is a typo, never a discount."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cache_write: float = Field(ge=0)
+    cache_read: float = Field(ge=0)
 
 
 class PriceTable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     as_of: str
     models: dict[str, Price]
 
@@ -55,7 +61,13 @@ def load_prices(path: Path | None = None) -> PriceTable:
         where = str(override)
     try:
         raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{where}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    if isinstance(raw, dict):
         raw.pop("_comment", None)
+    try:
         return PriceTable.model_validate(raw)
-    except (json.JSONDecodeError, ValidationError) as exc:
-        raise HarnessError(f"{where}: invalid price table ({exc})".splitlines()[0]) from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "the table"
+        raise HarnessError(f"{where}: field '{field}': {err['msg']}") from None
