@@ -619,6 +619,7 @@ def test_build_and_install_of_the_real_pack_copy_files_not_the_link(
 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     project = tmp_path / "project"
+    project.mkdir()
     where = ["--agent", "claude-code", "--scope", "project", "--project-dir", str(project)]
     source = ["--root", str(REPO), "--out", str(tmp_path / "dist"), "--no-lint"]
     assert run_cli("install", *where, *source) == 0
