@@ -346,3 +346,23 @@ def test_a_bad_price_table_names_its_field(
     assert code == 2
     assert capsys.readouterr().err == f"skill-eval: error: {prices}: {says}\n"
     assert not (tmp_path / "run").exists()
+
+
+def test_ctrl_c_says_what_was_saved_and_how_to_resume(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    env = {**os.environ, "SKILL_EVAL_SUITE": str(MINI_SUITE)}
+    argv = [sys.executable, "-m", "harness.cli", "run", "--agent", "oracle", "--arms"]
+    argv += ["baseline,skill", "--epochs", "3", "-j", "1", "--run-dir", str(run_dir)]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(run_dir.glob("trials/*/trial.json")):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    saved = len(list(run_dir.glob("trials/*/trial.json")))
+    assert proc.returncode == 130
+    assert 1 <= saved < 6
+    assert (
+        f"interrupted: {saved}/6 trials saved in {run_dir}; resume with: skill-eval run"
+        f" --resume {run_dir}"
+    ) in err.decode()

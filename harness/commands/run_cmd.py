@@ -7,6 +7,7 @@ import contextlib
 import os
 import shlex
 import shutil
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -284,7 +285,16 @@ def run_run(args: argparse.Namespace) -> int:
         keep_workspaces=args.keep_workspaces,
     )
     print(f"run {run_dir}: {len(plan)} trials, {len(plan) - len(todo)} already done")
-    stopped = _run_with_progress(runner, todo, len(plan) - len(todo), len(plan))
+    try:
+        stopped = _run_with_progress(runner, todo, len(plan) - len(todo), len(plan))
+    except KeyboardInterrupt:  # every finished trial is already stored, atomically
+        saved = sum(1 for _ in store.records())
+        print(
+            f"\ninterrupted: {saved}/{len(plan)} trials saved in {run_dir};"
+            f" resume with: skill-eval run --resume {run_dir}",
+            file=sys.stderr,
+        )
+        raise
     with contextlib.suppress(OSError):
         (run_dir / "work").rmdir()
     records = list(store.records())
