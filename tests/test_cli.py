@@ -187,7 +187,9 @@ def test_incremental_validate_skips_only_tasks_whose_proof_still_holds(
     assert main(["validate", "--incremental", "--oracle-runs", "2", "add-discount"]) == 1
 
 
-@pytest.mark.parametrize("command", ["run", "eval", "validate", "report", "failures", "tasks"])
+@pytest.mark.parametrize(
+    "command", ["run", "eval", "validate", "report", "compare", "failures", "tasks"]
+)
 def test_every_option_says_what_it_does(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Each option of these commands has help text (argparse prints its flags bare otherwise)."""
     from harness.cli import build_parser

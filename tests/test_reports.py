@@ -767,3 +767,37 @@ def test_markdown_breaks_the_primary_comparison_down_by_reference_area(run_dir: 
         f"| `database-patterns.md` | 1 | +50.0 pp (one task: no interval) | {none} |",
         f"| `domain-driven-design.md` | 1 | +33.3 pp (one task: no interval) | {none} |",
     ]
+
+
+def test_compare_writes_each_side_as_run_model_arm(
+    run_dir: Path, tmp_path: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the same run, both arms: the report's primary comparison, with fewer flags
+    assert skill_eval("compare", run_dir, run_dir, "--format", "markdown") == 0
+    short = capsys.readouterr().out
+    assert skill_eval("report", run_dir, "--format", "markdown") == 0
+    full = capsys.readouterr().out
+    line = "| baseline → skill | 4 |"
+    assert line in short
+    assert [x for x in short.splitlines() if x.startswith(line)] == [
+        x for x in full.splitlines() if x.startswith(line)
+    ]
+    # two one-arm runs: each side's arm is its run's only arm
+    other = make_run(
+        tmp_path / "run-b", {("cached-read", "skill"): [P, P], ("money-type", "skill"): [P, P]},
+        run_id="run-b",
+    )  # fmt: skip
+    only_base = make_run(
+        tmp_path / "run-c",
+        {("cached-read", "baseline"): [F, F], ("money-type", "baseline"): [P, F]},
+        run_id="run-c",
+    )
+    assert skill_eval("compare", only_base, other, "--format", "markdown") == 0
+    out = capsys.readouterr().out
+    assert "| run-c / baseline → run-b / skill | 2 | +75.0 pp [" in out
+    # an arm the run does not have is named, with the arms it has
+    assert skill_eval("compare", f"{only_base}::skill", other) == 2
+    assert capsys.readouterr().err == (
+        f"skill-eval: error: BASELINE {only_base}::skill: no trial has arm 'skill'"
+        " (arms: baseline)\n"
+    )

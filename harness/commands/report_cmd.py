@@ -75,6 +75,27 @@ def register(sub: Any) -> None:
     )
     report.set_defaults(handler=run_report)
 
+    compare = sub.add_parser(
+        "compare",
+        help="compare two sides, each RUN[:MODEL[:ARM]]: the paired report, shortly",
+        description="The paired report of two sides, each written RUN[:MODEL[:ARM]] (a run"
+        " directory, then optionally a model and an arm). A side's arm defaults to its run's"
+        " only arm, else baseline for the first side and skill for the second; its model to"
+        " every model.",
+        epilog="examples:\n"
+        "  skill-eval compare runs/A runs/B                # one arm per run\n"
+        "  skill-eval compare runs/A::skill runs/B::skill  # the same arm in two runs\n"
+        "  skill-eval compare runs/R:claude-sonnet-4-6:baseline runs/R:claude-opus-4-1:baseline",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    compare.add_argument("baseline", metavar="BASELINE", help="RUN[:MODEL[:ARM]]")
+    compare.add_argument("treatment", metavar="TREATMENT", help="RUN[:MODEL[:ARM]]")
+    compare.add_argument(
+        "--format", choices=FORMATS, default="terminal", help="output format (default: terminal)"
+    )
+    compare.add_argument("--out", type=Path, help="write the report to FILE (atomically)")
+    compare.set_defaults(handler=run_compare)
+
     fail = sub.add_parser("failures", help="what went wrong, grouped by reference section")
     fail.add_argument("run", type=Path, metavar="RUN", help="run directory")
     fail.add_argument("--out", type=Path, help="write the digest to FILE (atomically)")
@@ -114,6 +135,42 @@ def write_output(path: Path, text: str, flag: str = "--out") -> None:
     umask = os.umask(0)
     os.umask(umask)
     path.chmod(0o666 & ~umask)  # write_atomic's temporary file is private (0600)
+
+
+def _side(text: str, first: bool) -> tuple[Path, str | None, str]:
+    """``RUN[:MODEL[:ARM]]`` -> (run directory, model or None, arm)."""
+    from harness.report.runs import load_run
+
+    run, _, rest = text.partition(":")
+    model, _, arm = rest.partition(":")
+    path = Path(run)
+    arms = sorted({record.spec.arm for record in load_run(path).records})
+    if not arm:
+        arm = arms[0] if len(arms) == 1 else ("baseline" if first else "skill")
+    side = "BASELINE" if first else "TREATMENT"
+    if arms and arm not in arms:
+        raise HarnessError(f"{side} {text}: no trial has arm {arm!r} (arms: {', '.join(arms)})")
+    return path, model or None, arm
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    base_run, base_model, base_arm = _side(args.baseline, first=True)
+    treat_run, treat_model, treat_arm = _side(args.treatment, first=False)
+    report_args = argparse.Namespace(
+        runs=[base_run, treat_run],
+        format=args.format,
+        out=args.out,
+        baseline_arm=base_arm,
+        treatment_arm=treat_arm,
+        baseline_model=base_model,
+        treatment_model=treat_model,
+        baseline_run=str(base_run),
+        treatment_run=str(treat_run),
+        fail_under=None,
+        min_uplift=None,
+        max_regression=None,
+    )
+    return run_report(report_args)
 
 
 def _distinct(paths: list[Path]) -> list[Path]:
