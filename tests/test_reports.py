@@ -569,21 +569,51 @@ def test_failures_digest_shows_the_evidence(failing_run: Path) -> None:
     text = failures_digest(run)
     assert "1 trial(s) failed for infrastructure reasons" in text
     assert "9 failing trial(s) of 14 scored, on 4 task(s)" in text
-    caching = text[text.index("## `caching.md#invalidation`") : text.index("## `api-design.md")]
-    assert caching.count("### `") == 4
+    # the ranking comes first, then the sections, then each trial's evidence once
+    ranking = text.index("## Sections most worth improving")
+    assert ranking < text.index("## By section") < text.index("## The failing trials")
+    ranked = text[ranking : text.index("## By section")]
+    assert ranked.index("caching.md#invalidation") < ranked.index("domain-driven-design.md")
+    assert "| 1 | `caching.md#invalidation` | 3 | 4 | 3 | 2 |" in ranked
+    caching = text[text.index("### `caching.md#invalidation`") : text.index("### `api-design.md")]
+    links = [line for line in caching.splitlines() if line.startswith("- [`")]
+    assert len(links) == 4
+    assert all("](#trial-" in line for line in links)
     assert "yes, opened `references/caching.md`" in caching
     assert "n/a (baseline: no skill)" in caching
-    assert "**tests** failed: tests failed" in caching
-    assert "AssertionError: assert 'stale' == 'fresh'" in caching
-    assert "minisvc.domain.pricing -> sqlalchemy (l.3)" in caching
-    assert "Diff (first 30 of 50 lines):" in caching
-    assert "+line 29\n... (20 more lines)" in caching
-    assert "+line 30" not in caching
-    api = text[text.index("## `api-design.md") : text.index("## `database-patterns")]
+    api = text[text.index("### `api-design.md") : text.index("### `database-patterns")]
     assert "**no**, never opened `references/api-design.md`" in api
-    ranking = text[text.index("## Sections most worth improving") :]
-    assert ranking.index("caching.md#invalidation") < ranking.index("domain-driven-design.md")
-    assert "| 1 | `caching.md#invalidation` | 3 | 4 | 3 | 2 |" in ranking
+    trials = text[text.index("## The failing trials") :]
+    assert trials.count('<a id="trial-') == 9  # once each, though cited by several sections
+    for link in links:
+        target = link.split("](#", 1)[1].split(")", 1)[0]
+        assert f'<a id="{target}"></a>' in trials
+    assert trials.count("Diff (first 30 of 50 lines):") == 9
+    assert "**tests** failed: tests failed" in trials
+    assert "AssertionError: assert 'stale' == 'fresh'" in trials
+    assert "minisvc.domain.pricing -> sqlalchemy (l.3)" in trials
+    assert "+line 29\n... (20 more lines)" in trials
+    assert "+line 30" not in trials
+
+
+def test_a_multi_line_finding_is_fenced_not_squeezed_into_a_code_span() -> None:
+    from harness.report.failures import evidence
+
+    record = _record("cached-read", "skill", 0, "fail", "m", [])
+    assert record.score is not None
+    tests = record.score.check("tests")
+    assert tests is not None
+    traceback = "def test_x():\n>   assert price == 'fresh'\nE   AssertionError"
+    multi = Finding(path="tests/hidden/test_x.py::test_x", code="hidden:failed", message=traceback)
+    checks = [c.model_copy(update={"findings": [multi]}) if c.name == "tests" else c
+              for c in record.score.checks]  # fmt: skip
+    record = record.model_copy(update={"score": record.score.model_copy(update={"checks": checks})})
+    lines = evidence(record)
+    start = lines.index("    ```text")
+    assert lines[start - 2] == "  - finding:"
+    assert lines[start + 1] == "    tests/hidden/test_x.py::test_x: [hidden:failed] def test_x():"
+    assert lines[start + 2] == "    >   assert price == 'fresh'"
+    assert lines[start + 4] == "    ```"
 
 
 class _FakeMessagesAPI(BaseHTTPRequestHandler):

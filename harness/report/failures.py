@@ -1,10 +1,11 @@
 """`skill-eval failures`: what went wrong, grouped by the reference section each task relies on.
 
-Every failing trial (scored, not resolved; infrastructure failures are left out) is listed under
-each section its task's ``references`` names, with the evidence: failing checks, their findings
-(violations, broken import chains, failed assertions), the start of the diff, and whether the
-agent opened that reference. The digest ends with the sections ranked by how many failures they
-would explain: first those where the skill was available (arms ``skill`` and ``inline``), then all.
+The digest leads with the sections ranked by the failures they would explain: first failures
+where the skill was available (arms ``skill`` and ``inline``), then all. Each section then lists
+its failing trials (scored, not resolved; infrastructure failures are left out), each a link to
+its evidence, with whether the agent opened that reference. The evidence of every failing trial
+is shown once: failing checks, their findings (multi-line ones fenced), and the start of the
+diff. Quality probes that resolved trials missed come last, by section.
 """
 
 from __future__ import annotations
@@ -110,6 +111,24 @@ def _excerpt(diff: str) -> list[str]:
     return [title, "", f"{fence}diff\n{text}\n{fence}"]
 
 
+def _finding(text: str) -> list[str]:
+    """One finding as a list item: inline code, or a fenced block when it spans lines."""
+    if "\n" not in text.strip():
+        return [f"  - {_code(text.strip())}"]
+    fence = _fence(text)
+    body = [f"    {line}" if line else "" for line in text.strip("\n").splitlines()]
+    return ["  - finding:", "", f"    {fence}text", *body, f"    {fence}", ""]
+
+
+def anchor(record: TrialRecord) -> str:
+    return f"trial-{record.key}"
+
+
+def title(record: TrialRecord) -> str:
+    s = record.spec
+    return f"`{s.task_id}` · {s.arm} · {s.model} · epoch {s.epoch}"
+
+
 def evidence(record: TrialRecord) -> list[str]:
     """The failing checks of a trial and their findings, as Markdown list items."""
     if record.score is None:
@@ -120,7 +139,7 @@ def evidence(record: TrialRecord) -> list[str]:
             continue
         lines.append(f"- **{check.name}** failed: {check.summary}")
         for finding in check.findings[:FINDINGS_PER_CHECK]:
-            lines.append(f"  - {_code(finding.render())}")
+            lines += _finding(finding.render())
         if len(check.findings) > FINDINGS_PER_CHECK:
             lines.append(f"  - ... and {len(check.findings) - FINDINGS_PER_CHECK} more")
     if record.agent.status != "completed":
@@ -135,9 +154,10 @@ def _read_note(section: Section, record: TrialRecord) -> str:
     return f"yes, opened `{section.path}`" if read else f"**no**, never opened `{section.path}`"
 
 
-def _section(section: Section, run: Run) -> list[str]:
+def _section(section: Section) -> list[str]:
+    """A section's failing trials, each a link to its evidence (shown once, further down)."""
     out = [
-        f"## `{section.reference}`",
+        f"### `{section.reference}`",
         "",
         f"{len(section.failures)} failing trial(s), {section.with_skill} with the skill available, "
         f"{section.read_and_failed} after reading `{section.path}`; "
@@ -145,17 +165,23 @@ def _section(section: Section, run: Run) -> list[str]:
         "",
     ]
     for record in section.failures:
-        s = record.spec
-        out += [
-            f"### `{s.task_id}` · {s.arm} · {s.model} · epoch {s.epoch}",
-            "",
-            f"- reference read: {_read_note(section, record)}",
-            *evidence(record),
-            "",
-            *_excerpt(run.store.diff(record.key)),
-            "",
-        ]
-    return out
+        out.append(
+            f"- [{title(record)}](#{anchor(record)}): reference read: {_read_note(section, record)}"
+        )
+    return [*out, ""]
+
+
+def _trial(record: TrialRecord, run: Run) -> list[str]:
+    return [
+        f'<a id="{anchor(record)}"></a>',
+        "",
+        f"### {title(record)}",
+        "",
+        *evidence(record),
+        "",
+        *_excerpt(run.store.diff(record.key)),
+        "",
+    ]
 
 
 def ranking_table(sections: list[Section]) -> list[str]:
@@ -269,8 +295,7 @@ def failures_digest(run: Run) -> str:
     if not records:
         return "\n".join([*out, "No trial failed its ticket.", "", *quality])
     sections = collect_sections(run)
-    for section in rank_sections(sections):
-        out += _section(section, run)
+    ranked = rank_sections(sections)
     out += [
         "## Sections most worth improving",
         "",
@@ -278,6 +303,15 @@ def failures_digest(run: Run) -> str:
         "",
         *ranking_table(sections),
         "",
-        *quality,
+        "## By section",
+        "",
+        "Each failing trial is listed under every section its task relies on, and its evidence"
+        " is shown once, below.",
+        "",
     ]
-    return "\n".join(out)
+    for section in ranked:
+        out += _section(section)
+    out += ["## The failing trials", ""]
+    for record in sorted(records, key=_order):
+        out += _trial(record, run)
+    return "\n".join([*out, *quality])
