@@ -366,3 +366,17 @@ def test_ctrl_c_says_what_was_saved_and_how_to_resume(tmp_path: Path) -> None:
         f"interrupted: {saved}/6 trials saved in {run_dir}; resume with: skill-eval run"
         f" --resume {run_dir}"
     ) in err.decode()
+
+
+def test_display_chooses_lines_or_silence_until_the_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["run", "--agent", "oracle", "--arms", "baseline", "--epochs", "2"]
+    assert main([*argv, "--display", "none", "--run-dir", str(tmp_path / "quiet")]) == 0
+    quiet = capsys.readouterr().out
+    assert "add-discount oracle baseline e1 resolved" not in quiet
+    assert "Run summary:" in quiet  # the summary still comes
+    assert main([*argv, "--display", "plain", "--run-dir", str(tmp_path / "lines")]) == 0
+    lines = capsys.readouterr().out
+    assert "add-discount oracle baseline e1 resolved" in lines
+    assert "add-discount oracle baseline e2 resolved" in lines

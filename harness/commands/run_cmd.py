@@ -120,6 +120,13 @@ def register(sub: Any) -> None:
         help="keep each trial's workspace under the run directory (default: removed)",
     )
     p.add_argument(
+        "--display",
+        choices=("auto", "rich", "plain", "none"),
+        default="auto",
+        help="progress: a live bar (rich), one line per finished trial (plain), or nothing until"
+        " the summary (none); default auto: rich in a terminal, plain otherwise",
+    )
+    p.add_argument(
         "--max-infra-errors",
         type=int,
         default=0,
@@ -286,7 +293,7 @@ def run_run(args: argparse.Namespace) -> int:
     )
     print(f"run {run_dir}: {len(plan)} trials, {len(plan) - len(todo)} already done")
     try:
-        stopped = _run_with_progress(runner, todo, len(plan) - len(todo), len(plan))
+        stopped = _run_with_progress(runner, todo, len(plan) - len(todo), len(plan), args.display)
     except KeyboardInterrupt:  # every finished trial is already stored, atomically
         saved = sum(1 for _ in store.records())
         print(
@@ -444,8 +451,11 @@ def refuse_mixed(previous: RunManifest, current: RunManifest) -> None:
 SAME_INFRA_ERRORS_TO_STOP = 5
 
 
-def _run_with_progress(runner: Any, todo: list[PlannedTrial], done: int, total: int) -> str | None:
-    """Run ``todo`` with a progress bar; the reason it stopped early, if it did."""
+def _run_with_progress(
+    runner: Any, todo: list[PlannedTrial], done: int, total: int, display: str = "auto"
+) -> str | None:
+    """Run ``todo`` showing progress as ``display`` says (``auto``: a live bar in a terminal,
+    one line per finished trial otherwise); the reason it stopped early, if it did."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -470,7 +480,9 @@ def _run_with_progress(runner: Any, todo: list[PlannedTrial], done: int, total: 
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
+        disable=display in ("plain", "none"),
     ) as progress:
+        lines = display == "plain" or (display == "auto" and not progress.console.is_terminal)
         bar = progress.add_task(describe(), total=total, completed=done)
 
         streak: list[str] = []
@@ -478,7 +490,7 @@ def _run_with_progress(runner: Any, todo: list[PlannedTrial], done: int, total: 
 
         def on_trial(record: TrialRecord) -> bool:
             """Count the trial; False stops the run (the same infrastructure error, again)."""
-            if not progress.console.is_terminal:  # a log (CI, make eval): one line per trial
+            if lines:  # a log (CI, make eval): one line per trial
                 progress.console.print(trial_line(record), markup=False, highlight=False)
             tally["cost"] = float(tally["cost"]) + record.agent.usage.cost_usd
             if record.infra_error:
