@@ -107,6 +107,7 @@ class PatchAgent:
     patch: Path
     name: str = "patch"
     model: str = field(init=False)
+    _sha256: str = field(init=False, repr=False)  # hashed once, not per planned trial
 
     def __post_init__(self) -> None:
         if self.patch.is_dir():
@@ -114,13 +115,14 @@ class PatchAgent:
             if not info.is_file():
                 raise HarnessError(f"--patch {self.patch}: a folder of solutions needs solver.json")
             self.model = _load(SolverInfo, info).model
-        elif self.patch.is_file():
-            self.model = "patch-" + _digest(self.patch)[:12]
-        else:
+        elif not self.patch.is_file():
             raise HarnessError(f"--patch {self.patch}: file not found")
+        self._sha256 = _digest(self.patch)
+        if self.patch.is_file():
+            self.model = "patch-" + self._sha256[:12]
 
     def settings(self) -> dict[str, Any]:
-        return {"patch_sha256": _digest(self.patch)}
+        return {"patch_sha256": self._sha256}
 
     def run(self, request: AgentRequest) -> AgentResult:
         record = SolutionRecord()

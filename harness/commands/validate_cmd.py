@@ -150,8 +150,10 @@ def run_validate(args: argparse.Namespace) -> int:
     progress = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
     ledger_path = suite_dir() / LEDGER
     book = ledger.load(ledger_path) if args.incremental else ledger.Ledger()
-    digest = ledger.scoring_code_digest()
-    keys = {t.id: ledger.validation_key(t, args.oracle_runs, digest) for t in suite}
+    keys: dict[str, str] = {}
+    if args.incremental:  # the ledger's keys; a full validate records nothing
+        digest = ledger.scoring_code_digest()
+        keys = {t.id: ledger.validation_key(t, args.oracle_runs, digest) for t in suite}
     unchanged = [t for t in suite if t.id in book.tasks and book.tasks[t.id].key == keys[t.id]]
     for task in unchanged:
         entry = book.tasks[task.id]

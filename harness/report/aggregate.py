@@ -89,7 +89,6 @@ class Quality:
     ci: tuple[float, float] | None  # None with fewer than two tasks
     tasks: int
     trials: int  # resolved trials whose probes ran
-    failed: dict[str, int]  # "probe-name reference" -> resolved trials that failed it
 
 
 @dataclass(frozen=True)
@@ -257,18 +256,11 @@ def _quality(valid: Sequence[TrialRecord]) -> Quality | None:
         return None
     means = [sum(v) / len(v) for v in shares.values()]
     over = paired_difference(means)  # a mean over tasks with its t-interval
-    failed: Counter[str] = Counter()
-    for record in valid:
-        quality = record.score.quality if record.score is not None and record.resolved else None
-        for probe in quality.probes if quality else []:
-            if not probe.passed:
-                failed[f"{probe.name} {probe.reference}"] += 1
     return Quality(
         mean=over.mean,
         ci=over.ci,
         tasks=len(means),
         trials=sum(len(v) for v in shares.values()),
-        failed=dict(failed),
     )
 
 

@@ -69,13 +69,15 @@ def quality_uplift(q: QualityComparison | None) -> str:
 
 
 def quality_tally(q: QualityComparison | None) -> str:
-    d = q.difference if q else None
-    return DASH if d is None else f"{d.better} / {d.worse} / {d.tied}"
+    return _tally(q.difference if q else None)
 
 
 def tally(c: Comparison) -> str:
+    return _tally(c.difference)
+
+
+def _tally(d: PairedDifference | None) -> str:
     """Tasks on which the treatment did better / worse / the same."""
-    d = c.difference
     return DASH if d is None else f"{d.better} / {d.worse} / {d.tied}"
 
 

@@ -164,7 +164,7 @@ def _quality(report: Report) -> Table:
             str(len(q.tasks)) if q else "0",
             fmt.quality_uplift(q),
             fmt.quality_tally(q),
-            DASH_P if d is None else f"{fmt.p_value(d.p_t)} / {fmt.p_value(d.p_sign)}",
+            fmt.DASH if d is None else f"{fmt.p_value(d.p_t)} / {fmt.p_value(d.p_sign)}",
         )
         if q and q.dropped:
             notes.append(
@@ -174,9 +174,6 @@ def _quality(report: Report) -> Table:
     notes.append("Quality never decides resolved; it is measured where the ticket was met.")
     table.caption = "\n".join(notes)
     return table
-
-
-DASH_P = fmt.DASH
 
 
 def _matrix(report: Report) -> Table:
