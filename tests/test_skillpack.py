@@ -15,6 +15,7 @@ from harness.commands import skill_cmd
 from harness.errors import HarnessError
 from harness.skillpack import SKILL_NAME, skill_content_hash
 from harness.skillpack.build import build_skill, folder_files, source_content_hash
+from harness.skillpack.complete import imports_django
 from harness.skillpack.lint import Finding, LintOptions, lint
 from harness.skillpack.pack import REFERENCES
 
@@ -301,6 +302,81 @@ def test_complete_block_must_be_a_standalone_script(
     root = write_pack(tmp_path, alpha=reference_text(block=block))
     findings = [f for f in lint(root, FAST) if f.rule == "complete-block"]
     assert [f.line for f in findings] == [line_of(root / "references" / "alpha.md", needle)]
+
+
+DJANGO_BLOCK = """\
+import django
+from django.apps import AppConfig
+from django.conf import settings
+from django.db import connection, models
+
+
+class NotesConfig(AppConfig):
+    name = __name__
+    label = "notes"
+
+
+settings.configure(
+    INSTALLED_APPS=[f"{__name__}.NotesConfig"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+)
+django.setup()
+
+
+class Note(models.Model):
+    text = models.CharField(max_length=20)
+
+    class Meta:
+        app_label = "notes"
+
+
+def main() -> None:
+    with connection.schema_editor() as editor:
+        editor.create_model(Note)
+    note = Note.objects.create(text="hi")
+    assert Note.objects.get(pk=note.pk).text.upper() == "HI"
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def with_django_block(block: str = GOOD_BLOCK, django_block: str = DJANGO_BLOCK) -> str:
+    return reference_text(block=block, extra=f"```python complete\n{django_block}```\n\n")
+
+
+def test_a_django_block_type_checks_with_the_django_plugin(tmp_path: Path) -> None:
+    """Without django-stubs' plugin mypy cannot type ``text = models.CharField(...)``
+    ("Need type annotation"), so a clean lint shows the plugin saw the block's own models."""
+    assert lint(write_pack(tmp_path, alpha=with_django_block()), FULL) == []
+
+
+def test_django_and_plain_blocks_are_both_type_checked(tmp_path: Path) -> None:
+    """A misspelt field is an error only the plugin reports; the plain block is still checked."""
+    misspelt = DJANGO_BLOCK.replace('create(text="hi")', 'create(txt="hi")')
+    untyped = GOOD_BLOCK.replace("value: int) -> int", "value)")
+    root = write_pack(tmp_path, alpha=with_django_block(untyped, misspelt))
+    alpha = root / "references" / "alpha.md"
+    mypy = [f for f in lint(root, FULL) if f.rule == "mypy"]
+    misspelt_line = line_of(alpha, 'create(txt="hi")')
+    assert any(f.line == misspelt_line and '"txt" for model "Note"' in f.message for f in mypy)
+    assert line_of(alpha, "def double(value)") in {f.line for f in mypy}
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("import django\n", True),
+        ("from django.db import models\n", True),
+        ("import os, django.conf\n", True),
+        ("from .django import x\n", False),
+        ("import djangoish\n", False),
+        ("def broken(:\n", False),
+    ],
+)
+def test_which_blocks_count_as_django(code: str, expected: bool) -> None:
+    assert imports_django(code) is expected
 
 
 def test_missing_complete_block(tmp_path: Path) -> None:

@@ -4,10 +4,17 @@ Every block is written to its own file with a unique module name. ruff and mypy 
 all of them (one mypy process is far cheaper than one per block), while the runs go in parallel,
 each in its own working directory with API keys removed from the environment. Every error is mapped
 back to the line of the Markdown file it came from.
+
+A block that imports Django is type-checked on its own, with django-stubs' mypy plugin: without it
+``Model.objects``, field types and reverse relations are unknown to mypy. The plugin imports a
+settings module and reads the models from Django's app registry, so the block is its own settings
+module: it configures Django when imported (``settings.configure(...)`` and ``django.setup()`` at
+the top level, its models in an installed app), and ``main()`` stays behind the ``__main__`` guard.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -24,6 +31,13 @@ from harness.skillpack.markdown import CodeBlock
 
 RUFF_RULES = "E,F,W,I,B,UP,SIM,RUF,ASYNC"
 LINE_LENGTH = 100
+DJANGO_MYPY_CONFIG = """\
+[mypy]
+plugins = mypy_django_plugin.main
+
+[mypy.plugins.django-stubs]
+django_settings_module = {module}
+"""
 _MYPY_LINE = re.compile(
     r"^(?P<file>[^:\s]+\.py):(?P<line>\d+):(?:\d+:)? (?P<kind>error): (?P<msg>.*)$"
 )
@@ -82,15 +96,44 @@ def check_blocks(
             workdir = root / "run" / module
             workdir.mkdir(parents=True)
             extracted.append(_Extracted(source, file, workdir))
+        django = [item for item in extracted if imports_django(item.source.block.code)]
+        plain = [item for item in extracted if item not in django]
+        cache = mypy_cache_dir or default_cache_dir()
         pool_size = workers or min(8, (os.cpu_count() or 2) + 2)
         with ThreadPoolExecutor(max_workers=pool_size) as pool:
             futures: list[Future[list[BlockProblem]]] = [
-                pool.submit(_mypy, extracted, code_dir, timeout, mypy_cache_dir),
-                pool.submit(_ruff, extracted, code_dir, timeout),
+                pool.submit(_ruff, extracted, code_dir, timeout)
             ]
+            if plain:
+                futures.append(pool.submit(_mypy, plain, code_dir, timeout, cache))
+            for item in django:
+                config = root / f"{item.file.stem}.mypy.ini"
+                config.write_text(DJANGO_MYPY_CONFIG.format(module=item.file.stem))
+                # its own cache: the plugin's settings are part of mypy's cache key
+                futures.append(
+                    pool.submit(_mypy, [item], code_dir, timeout, cache / "django", config)
+                )
             futures.extend(pool.submit(_run, item, timeout) for item in extracted)
             problems = [problem for future in futures for problem in future.result()]
     return sorted(problems, key=lambda p: (p.path, p.md_line, p.tool, p.message))
+
+
+def imports_django(code: str) -> bool:
+    """Whether a block imports Django (and so needs django-stubs' plugin to type-check)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            modules = [node.module or ""]
+        else:
+            continue
+        if any(module.split(".")[0] == "django" for module in modules):
+            return True
+    return False
 
 
 def _by_file(extracted: Sequence[_Extracted]) -> dict[str, _Extracted]:
@@ -98,9 +141,12 @@ def _by_file(extracted: Sequence[_Extracted]) -> dict[str, _Extracted]:
 
 
 def _mypy(
-    extracted: Sequence[_Extracted], code_dir: Path, timeout: float, cache_dir: Path | None
+    extracted: Sequence[_Extracted],
+    code_dir: Path,
+    timeout: float,
+    cache: Path,
+    config: Path | None = None,
 ) -> list[BlockProblem]:
-    cache = cache_dir or default_cache_dir()
     command = [
         sys.executable,
         "-m",
@@ -112,6 +158,7 @@ def _mypy(
         "--show-error-codes",
         "--cache-dir",
         str(cache),
+        *(["--config-file", str(config)] if config else []),
         *(item.file.name for item in extracted),
     ]
     # mypy's first run over pydantic, SQLAlchemy and FastAPI takes a while: allow for it.

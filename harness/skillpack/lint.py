@@ -38,8 +38,11 @@ TOC_THRESHOLD = 300
 TOC_WITHIN = 40
 TOKEN_ESTIMATOR = "ceil(chars / 4)"
 # What a complete block may import besides the standard library (the eval environment has these).
+# Django and asgiref (its dependency, home of sync_to_async) are there for django.md's example.
 COMPLETE_IMPORTS = frozenset(
     {
+        "django",
+        "asgiref",
         "pydantic",
         "pydantic_settings",
         "fastapi",
