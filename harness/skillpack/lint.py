@@ -58,7 +58,7 @@ COMPLETE_IMPORTS = frozenset(
 )
 _TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore")
 
-# The 13 references and the `##` headings other documents link to (from the skill brief).
+# The references and the `##` headings other documents link to (from the skill brief).
 EXPECTED_REFERENCES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "project-structure.md": (
@@ -166,6 +166,17 @@ EXPECTED_REFERENCES: Mapping[str, tuple[str, ...]] = MappingProxyType(
             "Migrating legacy code",
             "Running the service",
             "Containers",
+            "Common mistakes",
+        ),
+        "django.md": (
+            "Service layer",
+            "Transactions and side effects",
+            "Queries and N+1",
+            "Async views",
+            "The HTTP edge",
+            "Settings and deployment",
+            "Migrations",
+            "Testing",
             "Common mistakes",
         ),
     }
