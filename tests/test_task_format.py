@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError
-from harness.task import load_suite, load_task
+from harness.task import Task, load_suite, load_task
 from harness.task.model import ProbeSpec
 from harness.workspace.prepare import apply_negative, apply_solution, build_start
 from tests.conftest import MINI_SUITE
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -162,6 +164,133 @@ def test_reference_coverage_finds_dead_anchors_and_unexercised_references(
         "add-discount: task.yaml quality probe 'exact' cites caching.md#stampedes: no such section",
         "caching.md: no task exercises it",
     ]
+
+
+def test_an_exemption_reports_an_unexercised_reference_instead_of_failing(
+    suite: Path, tmp_path: Path
+) -> None:
+    from harness.unexercised import apply_exemptions, load_exemptions
+    from harness.validity import reference_coverage
+
+    refs = tmp_path / "references"
+    refs.mkdir()
+    (refs / "domain-driven-design.md").write_text("# DDD\n\n## Money\n")
+    (refs / "caching.md").write_text("# Caching\n")
+    (refs / "django.md").write_text("# Django\n")
+    exemptions = suite / "unexercised.yaml"
+    exemptions.write_text("# why these are unexercised\ndjango.md: no Django task yet\n")
+    by_file, problems = reference_coverage(load_suite(suite=suite), refs)
+    notes, left = apply_exemptions(by_file, problems, load_exemptions(exemptions), exemptions)
+    assert notes == ["django.md: exempt, no task exercises it: no Django task yet"]
+    assert left == ["caching.md: no task exercises it"]  # not exempt: still a problem
+
+
+def test_a_stale_exemption_is_a_problem(suite: Path, tmp_path: Path) -> None:
+    from harness.unexercised import apply_exemptions, load_exemptions
+    from harness.validity import reference_coverage
+
+    refs = tmp_path / "references"
+    refs.mkdir()
+    (refs / "domain-driven-design.md").write_text("# DDD\n\n## Money\n")
+    exemptions = suite / "unexercised.yaml"
+    exemptions.write_text("gone.md: it was removed\ndomain-driven-design.md: no task yet\n")
+    by_file, problems = reference_coverage(load_suite(suite=suite), refs)
+    notes, left = apply_exemptions(by_file, problems, load_exemptions(exemptions), exemptions)
+    assert notes == []
+    assert left == [
+        f"{exemptions}: gone.md: no such reference file",
+        f"{exemptions}: domain-driven-design.md: exercised by add-discount; remove its exemption",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("django.md: why: not\n", "invalid YAML at line 1: mapping values are not allowed"),
+        ("- django.md\n", "must map reference file names to reasons"),
+        ("references/django.md: why\n", "'references/django.md': a key is a file name"),
+        ("django: why\n", "'django': a key is a file name"),
+        ("django.md: ''\n", "'django.md': the reason must be one non-empty line"),
+        ("django.md: |\n  one\n  two\n", "'django.md': the reason must be one non-empty line"),
+    ],
+)
+def test_a_bad_exemptions_file_is_a_one_line_error_naming_it(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    from harness.unexercised import load_exemptions
+
+    path = tmp_path / "unexercised.yaml"
+    path.write_text(text)
+    with pytest.raises(HarnessError) as caught:
+        load_exemptions(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def _stub_validation(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """validate_task replaced by an instant 'valid': these tests are about the coverage lines."""
+    from harness import validity
+
+    validated: list[str] = []
+
+    def valid(task: Task, oracle_runs: int, jobs: int) -> validity.TaskValidity:
+        validated.append(task.id)
+        return validity.TaskValidity(task.id, oracle=[True], nop_rejected=True)
+
+    monkeypatch.setattr(validity, "validate_task", valid)
+    return validated
+
+
+def test_validate_prints_exempt_references_and_fails_on_a_stale_exemption(
+    suite: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli import main
+
+    monkeypatch.setenv("SKILL_EVAL_SUITE", str(suite))
+    validated = _stub_validation(monkeypatch)
+    exempt = sorted(p.name for p in (REPO / "references").glob("*.md"))
+    exempt.remove("domain-driven-design.md")  # the mini suite's task exercises it
+    (suite / "unexercised.yaml").write_text("".join(f"{name}: no task\n" for name in exempt))
+    assert main(["validate"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # rich folds long lines
+    assert f"coverage: {exempt[0]}: exempt, no task exercises it: no task" in out
+    assert "1/1 tasks valid" in out
+    assert validated == ["add-discount"]
+
+    with (suite / "unexercised.yaml").open("a") as handle:
+        handle.write("domain-driven-design.md: no task\n")
+    assert main(["validate"]) == 1
+    assert (
+        f"coverage: {suite / 'unexercised.yaml'}: domain-driven-design.md: exercised by"
+        " add-discount; remove its exemption" in " ".join(capsys.readouterr().out.split())
+    )
+
+
+def test_validate_refuses_a_bad_exemptions_file_before_scoring(
+    suite: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness.cli import main
+
+    monkeypatch.setenv("SKILL_EVAL_SUITE", str(suite))
+    validated = _stub_validation(monkeypatch)
+    (suite / "unexercised.yaml").write_text("- django.md\n")
+    assert main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"skill-eval: error: {suite / 'unexercised.yaml'}: must map reference file names"
+        " to reasons\n"
+    )
+    assert validated == []
+
+
+def test_the_suite_exempts_only_references_no_task_exercises() -> None:
+    """The real evals/unexercised.yaml: every entry names a reference and a reason."""
+    from harness.unexercised import EXEMPTIONS_FILE, load_exemptions
+
+    exemptions = load_exemptions(REPO / "evals" / EXEMPTIONS_FILE)
+    assert "django.md" in exemptions
+    assert all((REPO / "references" / name).is_file() for name in exemptions)
 
 
 def test_setup_and_solution_may_be_patches(suite: Path, tmp_path: Path) -> None:
