@@ -1,5 +1,6 @@
 # Two entry points: `make eval` (the main job) and `make test` (the tests).
-# Both create the virtual environment on first use.
+# Both create the virtual environment on first use, with the `inspect` extra (the Inspect task
+# and its tests, tests/test_inspect_task.py, need it; `pip install -e .` alone leaves it out).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[inspect]'
 	touch $(STAMP)
 
 eval: $(STAMP)

@@ -104,7 +104,8 @@ class _Supervisor:
             writable=(folder,),
         )
         code = Path(supervisor.__file__).read_text(encoding="utf-8")
-        self.env = sandbox.scrubbed_env(home)
+        # src on the path, as the built-in agent's shell has it (lint-imports finds the package)
+        self.env = sandbox.scrubbed_env(home, {"PYTHONPATH": str(folder / WORKSPACE / "src")})
         self._proc = subprocess.Popen(
             sandbox.jailed([sys.executable, "-I", "-S", "-c", code], spec),
             cwd=folder,
