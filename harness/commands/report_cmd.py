@@ -32,7 +32,13 @@ def register(sub: Any) -> None:
         " to help",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    report.add_argument("runs", nargs="+", type=Path, metavar="RUN", help="run directories")
+    report.add_argument(
+        "runs",
+        nargs="+",
+        type=Path,
+        metavar="RUN",
+        help="run directories, or Inspect logs (.eval/.json files, or a folder of them: one run)",
+    )
     report.add_argument(
         "--format", choices=FORMATS, default="terminal", help="output format (default: terminal)"
     )
@@ -97,7 +103,9 @@ def register(sub: Any) -> None:
     compare.set_defaults(handler=run_compare)
 
     fail = sub.add_parser("failures", help="what went wrong, grouped by reference section")
-    fail.add_argument("run", type=Path, metavar="RUN", help="run directory")
+    fail.add_argument(
+        "run", type=Path, metavar="RUN", help="run directory, or an Inspect log (file or folder)"
+    )
     fail.add_argument("--out", type=Path, help="write the digest to FILE (atomically)")
     fail.add_argument("--propose", action="store_true", help="draft a patch to the references")
     fail.add_argument("--model", help="model that drafts the patch (with --propose)")
