@@ -8,7 +8,8 @@ of its own; it notes, per workspace (the client names its working directory in e
 what it answered and the token counts it reported, and each request's text, so a test can tell
 the trials apart and compare what a run recorded with what the client was told.
 
-The CLIs are the npm packages pinned in ``tests/clients/package.json``, installed by
+The CLIs (and the ``skills`` installer with the Node.js it needs) are the npm packages pinned
+in ``tests/clients/package.json``, installed by
 ``tests/clients/install.sh`` (CI runs it) into ``$SKILL_EVAL_CLIENTS_DIR`` (default
 ``~/.cache/skill-eval/clients``). A test that needs a missing or stale client fails, saying how
 to install it, unless ``SKILL_EVAL_CLIENTS=0`` says this machine runs without them (then it is
@@ -64,10 +65,15 @@ def clients_dir() -> Path:
 
 def client_bin(binary: str) -> Path:
     """The pinned, installed CLI ``binary``: a test without it fails (or skips, if told)."""
-    package = PACKAGES[binary]
+    return installed_file(PACKAGES[binary], Path(".bin") / binary)
+
+
+def installed_file(package: str, path: Path) -> Path:
+    """``path`` (relative to node_modules) from the pinned, installed npm ``package``: a test
+    without it fails (or skips, if told)."""
     pinned = json.loads(CLIENTS_PIN.read_text())["dependencies"][package]
     root = clients_dir() / "node_modules"
-    program = root / ".bin" / binary
+    program = root / path
     try:
         installed = json.loads((root / package / "package.json").read_text())["version"]
     except (OSError, ValueError):

@@ -673,7 +673,8 @@ def test_markdown_is_read_as_commonmark_with_source_lines() -> None:
 
 def test_skill_folder_links_the_references_so_a_copy_of_it_resolves(tmp_path: Path) -> None:
     """``skill/references`` points at the top-level ``references/``: a copy that follows it
-    (``npx skills add <checkout>``, ``cp -rL skill/ dest``) is a skill whose links resolve."""
+    (``cp -rL skill/ dest``; ``npx skills add <checkout>``, run for real in
+    test_clients_skills.py) is a skill whose links resolve."""
     link = REPO / "skill" / REFERENCES
     assert link.is_symlink()
     assert os.readlink(link) == f"../{REFERENCES}"
