@@ -203,3 +203,102 @@ def test_every_option_says_what_it_does(command: str, capsys: pytest.CaptureFixt
     ]
     assert options
     assert [a.option_strings[0] for a in options if not a.help] == []
+
+
+def _commands() -> list[tuple[str, argparse.ArgumentParser]]:
+    """Every (sub)command parser: `run`, `skill install`, ..."""
+    from harness.cli import build_parser
+
+    found: list[tuple[str, argparse.ArgumentParser]] = []
+
+    def walk(prefix: str, parser: argparse.ArgumentParser) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    found.append((f"{prefix} {name}".strip(), child))
+                    walk(f"{prefix} {name}", child)
+
+    walk("", build_parser())
+    return found
+
+
+def test_every_default_is_stated_in_its_help() -> None:
+    """An option with a default says what it is (probes 7-10 and 12: defaults left out)."""
+    unstated = [
+        f"{name} {action.option_strings[0]} (default {action.default!r})"
+        for name, parser in _commands()
+        for action in parser._actions
+        if action.option_strings
+        and action.default not in (None, False, argparse.SUPPRESS)
+        and "default" not in (action.help or "")
+    ]
+    assert unstated == []
+    assert len(_commands()) >= 12  # the walk found the commands and skill's sub-commands
+
+
+def test_validate_says_how_long_is_left() -> None:
+    from harness.commands.validate_cmd import _progress_line
+    from harness.validity import TaskValidity
+
+    valid = TaskValidity("cached-product-read", oracle=[True], nop_rejected=True, duration_s=41.2)
+    # 3 of 34 done in 120 s: 31 more at 40 s each
+    assert _progress_line(valid, 3, 34, 120.0) == (
+        "[3/34] cached-product-read: valid in 41 s (about 21 min left)"
+    )
+    broken = TaskValidity("money-value-object", duration_s=9.0)  # no oracle run: invalid
+    assert _progress_line(broken, 34, 34, 600.0) == "[34/34] money-value-object: INVALID in 9 s"
+
+
+@pytest.mark.parametrize(
+    "argv", [["tasks", "--json"], ["tasks"], ["tasks", "show", "add-discount"]]
+)
+def test_a_reader_that_leaves_early_gets_no_traceback(argv: list[str], tmp_path: Path) -> None:
+    """`skill-eval tasks --json | head`: the pipe closes; the command stops without a word."""
+    import os
+    import sys
+
+    from tests.conftest import MINI_SUITE
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first byte
+    env = {**os.environ, "SKILL_EVAL_SUITE": str(MINI_SUITE)}
+    done = subprocess.run([sys.executable, "-m", "harness.cli", *argv], stdout=write_end,
+                          stderr=subprocess.PIPE, env=env, timeout=120, check=False)  # fmt: skip
+    os.close(write_end)
+    assert done.stderr == b""
+    assert done.returncode != 0  # it did not get its output out
+
+
+def test_an_os_error_is_one_line_naming_the_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder that cannot be written (probes 35 and 36) ends in one line and exit 2; as root
+    no permission stops a write, so a file stands where a folder should be."""
+    from tests.test_skillpack import write_pack
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    run_dir = tmp_path / "run"
+    assert main(["run", "--agent", "nop", "--arms", "baseline", "--run-dir", str(run_dir)]) == 0
+    write_pack(tmp_path / "repo")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".claude").write_text("a file where the skills folder goes")
+    capsys.readouterr()
+    commands = [
+        ["prepare", "add-discount", str(blocker / "ws")],
+        ["run", "--agent", "nop", "--arms", "baseline", "--run-dir", str(blocker / "run")],
+        ["report", str(run_dir), "--format", "html", "--out", str(blocker / "report.html")],
+        ["failures", str(run_dir), "--out", str(blocker / "failures.md")],
+        ["skill", "build", "--root", str(tmp_path / "repo"), "--no-lint", "--out",
+         str(blocker / "dist")],
+        ["skill", "install", "--agent", "claude-code", "--scope", "project", "--project-dir",
+         str(project), "--root", str(tmp_path / "repo"), "--out", str(tmp_path / "dist"),
+         "--no-lint"],
+    ]  # fmt: skip
+    for argv in commands:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("skill-eval: error: "), argv
+        assert err.count("\n") == 1, err
+        assert str(blocker) in err or str(project / ".claude") in err, err

@@ -784,6 +784,10 @@ def test_an_incomplete_run_is_said_and_cannot_pass_a_gate(
     assert "**Incomplete run.** run partial holds 22 of 24 planned trials" in text
     assert skill_eval("report", run, "--format", "markdown", "--min-uplift", "0") == 2
     assert "holds 22 of 24 planned trials" in capsys.readouterr().out
+    page = render_html(build_report(load_runs([run])))
+    assert "Incomplete run: run partial holds 22 of 24 planned trials" in page
+    assert skill_eval("report", run) == 0  # the terminal says it too, in a panel
+    assert "run partial holds 22 of 24 planned trials" in capsys.readouterr().out
 
 
 def test_markdown_breaks_the_primary_comparison_down_by_reference_area(run_dir: Path) -> None:
@@ -831,3 +835,103 @@ def test_compare_writes_each_side_as_run_model_arm(
         f"skill-eval: error: BASELINE {only_base}::skill: no trial has arm 'skill'"
         " (arms: baseline)\n"
     )
+
+
+# --- two runs side by side: labels, widths, the comparison of two agents -----------------------
+
+ONE_ARM: RunSpec = {
+    ("cached-read", "baseline"): [P, P],
+    ("money-type", "baseline"): [P, F],
+    ("keyset-page", "baseline"): [F, F],
+    ("retry-client", "baseline"): [P, P],
+}
+
+
+def _agent_runs(tmp_path: Path) -> tuple[Path, Path]:
+    """The review's probe 52/53: an oracle run and a nop run, one arm each, long run ids."""
+    oracle = make_run(tmp_path / "20261129-132308-oracle", ONE_ARM,
+                      run_id="20261129-132308-oracle", models=("oracle",))  # fmt: skip
+    nothing = {key: [F] * len(v) for key, v in ONE_ARM.items()}
+    nop = make_run(tmp_path / "20261129-132400-nop", nothing,
+                   run_id="20261129-132400-nop", models=("nop",))  # fmt: skip
+    return oracle, nop
+
+
+def test_labels_leave_out_the_run_when_the_models_tell_groups_apart(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    oracle, nop = _agent_runs(tmp_path)
+    report = build_report(load_runs([oracle, nop]))
+    assert [report.label(g.key) for g in report.groups] == ["oracle / baseline", "nop / baseline"]
+    # the same model in two runs: only the run tells them apart, so it stays
+    other = make_run(tmp_path / "run-b", STANDARD, run_id="run-b")
+    both = build_report(load_runs([run_dir, other]))
+    assert {both.label(g.key) for g in both.groups} == {
+        "run-a / baseline", "run-a / skill", "run-b / baseline", "run-b / skill",
+    }  # fmt: skip
+
+
+def test_terminal_tables_keep_labels_and_task_ids_whole(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from harness.report.terminal import render_terminal
+
+    oracle, nop = _agent_runs(tmp_path)
+    report = build_report(load_runs([oracle, nop]))
+    for width in (100, 140):
+        buffer = io.StringIO()
+        render_terminal(report, Console(file=buffer, width=width, no_color=True))
+        rows = buffer.getvalue().splitlines()
+        assert sum("│ oracle / baseline " in row for row in rows) >= 4  # every group table
+        assert any(row.startswith("│ cached-read ") for row in rows)  # the matrix's task column
+        assert not any("…" in row for row in rows)
+
+
+def test_report_in_a_log_is_as_wide_as_its_tables(
+    tmp_path: Path,
+    skill_eval: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Output that is not a terminal used to be folded at 80 columns (probe 61)."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    oracle, nop = _agent_runs(tmp_path)
+    assert skill_eval("report", oracle, nop) == 0
+    out = capsys.readouterr().out
+    header = "run 20261129-132308-oracle  agent claude-code  models oracle  arms baseline  epochs 2"
+    assert header in out
+    assert any("95% CI over tasks" in line for line in out.splitlines())  # a header on one line
+
+
+def test_compare_two_agents_needs_only_their_runs(
+    tmp_path: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Probe 53: nop against oracle took five flags; a side's only model is now its model."""
+    oracle, nop = _agent_runs(tmp_path)
+    assert skill_eval("compare", nop, oracle, "--format", "markdown") == 0
+    out = capsys.readouterr().out
+    assert "| nop / baseline → oracle / baseline | 4 | +" in out
+    assert skill_eval("compare", f"{nop}:gpt:baseline", oracle) == 2
+    assert capsys.readouterr().err == (
+        f"skill-eval: error: BASELINE {nop}:gpt:baseline: no trial has model 'gpt' (models: nop)\n"
+    )
+
+
+def test_two_one_arm_runs_report_what_they_hold_and_how_to_compare_them(
+    tmp_path: Path, skill_eval: Cli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No skill arm anywhere: the default sides find nothing, which is no error; the report
+    says which sides it looked for and lists the ones it could compare."""
+    oracle, nop = _agent_runs(tmp_path)
+    assert skill_eval("report", oracle, nop, "--format", "markdown") == 0
+    out = capsys.readouterr().out
+    assert (
+        "Nothing to compare: no task has trials on both sides (baseline: arm baseline;"
+        f" treatment: arm skill). The runs hold {oracle}:oracle:baseline, {nop}:nop:baseline;"
+        " compare two with: skill-eval compare RUN:MODEL:ARM RUN:MODEL:ARM."
+    ) in out
+    # an arm given by hand must exist (probe 32)
+    assert skill_eval("report", oracle, nop, "--treatment-arm", "skil") == 2
+    assert "--treatment-arm skil: no trial has that arm (arms: baseline)" in capsys.readouterr().err

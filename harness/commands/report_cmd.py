@@ -44,12 +44,10 @@ def register(sub: Any) -> None:
     )
     report.add_argument("--out", type=Path, help="write the report to FILE (atomically)")
     side = report.add_argument_group("comparison (a side is a run, a model and an arm)")
-    side.add_argument(
-        "--baseline-arm", default="baseline", help="baseline, skill or inline (default: baseline)"
-    )
-    side.add_argument(
-        "--treatment-arm", default="skill", help="baseline, skill or inline (default: skill)"
-    )
+    # None until given: an arm given by hand must exist; a default one may be absent (two
+    # one-arm runs still get their report, with nothing to compare, not an error)
+    side.add_argument("--baseline-arm", help="baseline, skill or inline (default: baseline)")
+    side.add_argument("--treatment-arm", help="baseline, skill or inline (default: skill)")
     side.add_argument("--baseline-model", help="default: every model (each against itself)")
     side.add_argument("--treatment-model", help="default: the baseline's model")
     side.add_argument("--baseline-run", help="run id or directory; default: every run")
@@ -146,18 +144,30 @@ def write_output(path: Path, text: str, flag: str = "--out") -> None:
 
 
 def _side(text: str, first: bool) -> tuple[Path, str | None, str]:
-    """``RUN[:MODEL[:ARM]]`` -> (run directory, model or None, arm)."""
+    """``RUN[:MODEL[:ARM]]`` -> (run directory, model or None, arm).
+
+    An arm or model left out is the run's only one when it has one (``compare runs/nop
+    runs/oracle`` compares the nop agent with the oracle); else the arm is baseline for the
+    first side and skill for the second, and the model every model."""
     from harness.report.runs import load_run
 
     run, _, rest = text.partition(":")
     model, _, arm = rest.partition(":")
     path = Path(run)
-    arms = sorted({record.spec.arm for record in load_run(path).records})
+    records = load_run(path).records
+    arms = sorted({record.spec.arm for record in records})
+    models = sorted({record.spec.model for record in records})
     if not arm:
         arm = arms[0] if len(arms) == 1 else ("baseline" if first else "skill")
+    if not model and len(models) == 1:
+        model = models[0]
     side = "BASELINE" if first else "TREATMENT"
     if arms and arm not in arms:
         raise HarnessError(f"{side} {text}: no trial has arm {arm!r} (arms: {', '.join(arms)})")
+    if models and model and model not in models:
+        raise HarnessError(
+            f"{side} {text}: no trial has model {model!r} (models: {', '.join(models)})"
+        )
     return path, model or None, arm
 
 
@@ -196,6 +206,7 @@ def _distinct(paths: list[Path]) -> list[Path]:
 def run_report(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from harness.console import sized_console
     from harness.report.aggregate import Selector, build_report
     from harness.report.html import render_html
     from harness.report.markdown import render_markdown
@@ -215,17 +226,17 @@ def run_report(args: argparse.Namespace) -> int:
         ("--baseline-arm", args.baseline_arm),
         ("--treatment-arm", args.treatment_arm),
     ):
-        if arms and arm not in arms:
+        if arm is not None and arms and arm not in arms:
             raise HarnessError(
                 f"{flag} {arm}: no trial has that arm (arms: {', '.join(sorted(arms))})"
             )
     report = build_report(
         runs,
-        Selector(args.baseline_arm, args.baseline_model, args.baseline_run),
-        Selector(args.treatment_arm, args.treatment_model, args.treatment_run),
+        Selector(args.baseline_arm or "baseline", args.baseline_model, args.baseline_run),
+        Selector(args.treatment_arm or "skill", args.treatment_model, args.treatment_run),
     )
     if args.format == "terminal" and args.out is None:
-        render_terminal(report, Console())
+        render_terminal(report, sized_console())
     elif args.format == "terminal":
         buffer = io.StringIO()
         render_terminal(report, Console(file=buffer, width=160, no_color=True))

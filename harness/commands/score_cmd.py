@@ -91,8 +91,7 @@ def _check_workspace(task: Task, workspace: Path) -> None:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
+    from harness.console import sized_console
     from harness.scoring.scorer import score
     from harness.task import load_task
 
@@ -108,5 +107,5 @@ def run_score(args: argparse.Namespace) -> int:
     if args.json:
         print(payload)
     else:
-        print_result(result, Console())
+        print_result(result, sized_console())
     return 0 if result.resolved else 1

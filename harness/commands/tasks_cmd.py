@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from harness.console import sized_console
 from harness.errors import HarnessError
 
 
@@ -34,7 +34,6 @@ def register(sub: Any) -> None:
 
 
 def run_tasks(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from harness.task import load_suite
@@ -70,7 +69,7 @@ def run_tasks(args: argparse.Namespace) -> int:
             "\n".join(t.spec.references),
             str(len(t.spec.quality)),
         )
-    Console(width=None if sys.stdout.isatty() else 160).print(table)
+    sized_console().print(table)
     return 0
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from harness.console import sized_console
 from harness.errors import HarnessError
 
 if TYPE_CHECKING:
@@ -133,8 +133,6 @@ def _progress_line(result: TaskValidity, done: int, total: int, elapsed: float) 
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from harness import ledger
     from harness.paths import suite_dir
     from harness.task import load_suite
@@ -150,8 +148,8 @@ def run_validate(args: argparse.Namespace) -> int:
     exemptions = {} if args.tasks else load_exemptions(exemptions_path)
     started = time.monotonic()
     # a log file or CI job is not 80 columns wide: do not fold task ids there
-    console = Console(stderr=args.json, width=None if sys.stdout.isatty() else 140)
-    progress = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+    console = sized_console(stderr=args.json)
+    progress = sized_console(stderr=True)
     ledger_path = suite_dir() / LEDGER
     book = ledger.load(ledger_path) if args.incremental else ledger.Ledger()
     keys: dict[str, str] = {}

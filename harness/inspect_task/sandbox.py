@@ -90,6 +90,14 @@ def _sample_base() -> Path:
         return _base
 
 
+def _remove_empty_base() -> None:
+    global _base
+    with _base_lock:
+        if _base is not None and _base.is_dir() and not any(_base.iterdir()):
+            _base.rmdir()
+            _base = None
+
+
 class _Supervisor:
     """The jailed supervisor process of one sample and the requests in flight to it."""
 
@@ -238,6 +246,14 @@ class JailSandboxEnvironment(SandboxEnvironment):
             if env._supervisor is not None:
                 await asyncio.to_thread(env._supervisor.close)
             shutil.rmtree(env.folder, ignore_errors=True)
+
+    @override
+    @classmethod
+    async def task_cleanup(
+        cls, task_name: str, config: SandboxEnvironmentConfigType | None, cleanup: bool
+    ) -> None:
+        """Remove the base folder once no sample folder is left in it."""
+        await asyncio.to_thread(_remove_empty_base)
 
     @classmethod
     def default_concurrency(cls) -> int | None:

@@ -188,11 +188,16 @@ class Report:
     treatment: Selector
 
     def label(self, key: GroupKey) -> str:
-        """A group's name, leaving out parts every group shares (one run, one model)."""
+        """A group's name, leaving out parts every group shares (one run, one model), and the
+        run when the models already tell the groups apart (an oracle run and a nop run are
+        ``oracle / baseline`` and ``nop / baseline``; the header names their runs)."""
+        keys = [g.key for g in self.groups]
+        several_models = len({k.model for k in keys}) > 1
+        told_apart = several_models and len({(k.model, k.arm) for k in keys}) == len(keys)
         parts = []
-        if len({g.key.run for g in self.groups}) > 1:
+        if len({k.run for k in keys}) > 1 and not told_apart:
             parts.append(key.run)
-        if len({g.key.model for g in self.groups}) > 1:
+        if several_models:
             parts.append(key.model)
         parts.append(key.arm)
         return " / ".join(parts)

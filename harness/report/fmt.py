@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from harness.report.aggregate import Comparison, Quality, QualityComparison, Rate, Report
+from harness.report.aggregate import (
+    Comparison,
+    Quality,
+    QualityComparison,
+    Rate,
+    Report,
+    Selector,
+)
 from harness.report.stats import ClusteredRate, PairedDifference
 
 DASH = "\u2013"
@@ -128,6 +135,25 @@ def dropped(report: Report, c: Comparison) -> str | None:
     if not parts:
         return None
     return f"{comparison(report, c)}: " + "; ".join(parts)
+
+
+def nothing_to_compare(report: Report) -> str:
+    """Why a report has no comparison, and the sides it could have, as ``compare`` takes them."""
+
+    def side(selector: Selector) -> str:
+        named = [f"arm {selector.arm}"]
+        named += [f"model {selector.model}"] if selector.model else []
+        named += [f"run {selector.run}"] if selector.run else []
+        return ", ".join(named)
+
+    paths = {run.label: run.path for run in report.runs}
+    found = [f"{paths[g.key.run]}:{g.key.model}:{g.key.arm}" for g in report.groups]
+    return (
+        f"Nothing to compare: no task has trials on both sides (baseline:"
+        f" {side(report.baseline)}; treatment: {side(report.treatment)})."
+        f" The runs hold {', '.join(found) or 'no trials'};"
+        " compare two with: skill-eval compare RUN:MODEL:ARM RUN:MODEL:ARM."
+    )
 
 
 def usd(value: float | None) -> str:

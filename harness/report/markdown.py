@@ -73,11 +73,7 @@ def render_markdown(report: Report) -> str:
 
 def _comparisons(report: Report) -> list[str]:
     if not report.comparisons:
-        return [
-            f"Nothing to compare: no trials in both arm `{report.baseline.arm}` "
-            f"and arm `{report.treatment.arm}`.",
-            "",
-        ]
+        return [fmt.nothing_to_compare(report), ""]
     rows = [
         [
             fmt.comparison(report, c),

@@ -39,7 +39,8 @@ def render_terminal(report: Report, console: Console) -> None:
 def _table(title: str, columns: tuple[str, ...]) -> Table:
     table = Table(title=title)
     for i, column in enumerate(columns):
-        table.add_column(column, justify="left" if i == 0 else "right")
+        # the label column keeps its words whole; the numbers give up room first
+        table.add_column(column, justify="left" if i == 0 else "right", no_wrap=i == 0)
     return table
 
 
@@ -94,7 +95,7 @@ def _cost(report: Report) -> Table:
 def _checks(report: Report) -> Table:
     names = [c for c in CHECK_ORDER if any(c in g.checks for g in report.groups)]
     table = Table(title="check pass rate")
-    table.add_column("group")
+    table.add_column("group", no_wrap=True)
     for name in names:
         table.add_column(name, justify="right")
     for g in report.groups:
@@ -112,7 +113,7 @@ def _passk(report: Report) -> Table:
     table = Table(
         title="pass@k / pass^k over epochs (mean over tasks with k valid attempts; descriptive)"
     )
-    table.add_column("group")
+    table.add_column("group", no_wrap=True)
     for k in ks:
         table.add_column(f"k={k}", justify="right")
     for g in report.groups:
@@ -142,10 +143,7 @@ def _comparisons(report: Report) -> Table:
         if (dropped := fmt.dropped(report, c)) is not None:
             notes.append(dropped)
     if not report.comparisons:
-        notes.append(
-            f"nothing to compare: no groups for arms "
-            f"{report.baseline.arm!r} and {report.treatment.arm!r}"
-        )
+        notes.append(fmt.nothing_to_compare(report))
     table.caption = "\n".join(notes) or None
     return table
 
@@ -178,7 +176,7 @@ def _quality(report: Report) -> Table:
 
 def _matrix(report: Report) -> Table:
     table = Table(title="task x group: resolved / valid trials")
-    table.add_column("task")
+    table.add_column("task", no_wrap=True)
     for g in report.groups:
         table.add_column(report.label(g.key), justify="right")
     for c in report.comparisons:
