@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import subprocess
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -22,7 +24,7 @@ import yaml
 
 from harness import cli
 from harness.commands import report_cmd
-from harness.report import fmt
+from harness.report import charts, fmt
 from harness.report.aggregate import Selector, build_report
 from harness.report.failures import collect_sections, failures_digest, rank_sections
 from harness.report.html import render_html, transcript_entries
@@ -935,3 +937,110 @@ def test_two_one_arm_runs_report_what_they_hold_and_how_to_compare_them(
     # an arm given by hand must exist (probe 32)
     assert skill_eval("report", oracle, nop, "--treatment-arm", "skil") == 2
     assert "--treatment-arm skil: no trial has that arm (arms: baseline)" in capsys.readouterr().err
+
+
+# --- the HTML at scale: overlapping points, labels that fit, failing trials only ----------------
+
+
+def _svg_boxes(svg: str) -> tuple[list[tuple[float, float]], list[charts.Box]]:
+    """The circles' centres and the label boxes of a scatter chart."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    centres = [(float(c.get("cx", 0)), float(c.get("cy", 0))) for c in root.iter(f"{ns}circle")]
+    boxes = [
+        charts.Box(*(float(r.get(k, 0)) for k in ("x", "y", "width", "height")))
+        for r in root.iter(f"{ns}rect")
+        if r.get("class") == "label-box"
+    ]
+    return centres, boxes
+
+
+def test_points_at_the_same_place_are_set_apart_and_labels_never_overprint() -> None:
+    same = [charts.Point(f"run-{i} / claude-sonnet-4-6 / skill", "skill", 0.0, 1.0)
+            for i in range(6)]  # fmt: skip
+    same += [charts.Point(f"group {i}", "baseline", 0.12, 0.5) for i in range(4)]
+    svg = str(charts.cost_scatter(same))
+    centres, boxes = _svg_boxes(svg)
+    assert len(centres) == len(boxes) == 10
+    r = charts.POINT_RADIUS
+    for i, (x, y) in enumerate(centres):
+        for other in centres[i + 1 :]:
+            assert math.dist((x, y), other) >= 2 * r  # no two points overprint
+    for i, box in enumerate(boxes):
+        assert not any(box.intersects(other) for other in boxes[i + 1 :])
+        assert not any(box.intersects(charts.Box(x - r, y - r, 2 * r, 2 * r)) for x, y in centres)
+    for point in same:
+        assert f">{point.label}</text>" in svg
+    width = float(svg.split('width="', 1)[1].split('"', 1)[0])
+    assert all(box.x >= 0 and box.x + box.w <= width for box in boxes)  # inside the chart
+    assert str(charts.cost_scatter(same)) == svg  # deterministic
+
+
+def test_a_point_with_room_stays_at_its_value() -> None:
+    svg = str(charts.cost_scatter([charts.Point("a", "skill", 0.5, 0.5),
+                                   charts.Point("b", "baseline", 1.0, 1.0)]))  # fmt: skip
+    centres, _ = _svg_boxes(svg)
+    # x: 50 + 300 * cost / (1.15 * the largest cost); y: 14 + 200 * (1 - rate)
+    assert centres[0] == pytest.approx((50 + 300 * 0.5 / 1.15, 114), abs=0.1)
+    assert centres[1] == pytest.approx((50 + 300 / 1.15, 14), abs=0.1)
+
+
+def test_bar_labels_have_room_left_of_the_bars() -> None:
+    long = "20261129-132308-oracle / claude-sonnet-4-6 / baseline"
+    svg = str(charts.rate_chart([charts.RateBar(long, "baseline", 0.5, 0.2, 0.8)]))
+    x = float(svg.split(f'text-anchor="end" >{long}', 1)[0].rsplit('x="', 1)[1].split('"')[0])
+    assert x - charts.CHAR_WIDTH * len(long) >= 0
+
+
+def test_html_offers_failing_trials_only_without_a_script(run_dir: Path) -> None:
+    import re
+
+    page = render_html(build_report(load_runs([run_dir])))
+    assert '<input type="checkbox" id="failing-only">' in page
+    assert '<label for="failing-only">Failing trials only</label>' in page
+    assert "#failing-only:checked ~ table.trials tr.pass" in page
+    assert "#failing-only:checked ~ table.matrix tr.all-pass" in page
+    control = page.index('id="failing-only"')
+    assert control < page.index('<table class="matrix">') < page.index('<table class="trials">')
+    trials = page[page.index('<table class="trials">') :]
+    trials = trials[: trials.index("</table>")]
+    rows = re.findall(r'<tr class="(\w+)"><td class="l"><a href="#(t-[^"]+)">', trials)
+    # STANDARD: 24 trials; 14 resolved, 9 not resolved, 1 infrastructure failure
+    assert sorted(Counter(state for state, _ in rows).items()) == [
+        ("fail", 9), ("infra", 1), ("pass", 14),
+    ]  # fmt: skip
+    assert all(f'id="{target}"' in page for _, target in rows)  # each opens its trial
+    matrix = page[page.index('<table class="matrix">') : page.index('<table class="trials">')]
+    assert re.findall(r'<tr class="all-pass"><td class="l">([\w-]+)</td>', matrix) == [
+        "retry-client"
+    ]
+    assert "<script" not in page
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)"
+)
+def test_a_report_of_two_runs_fits_1280_px_its_wide_tables_scroll_in_their_box(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """Probe 56: the page never scrolls sideways at 1280 px; long labels, many references."""
+    reads = ["SKILL.md", *(f"references/a-long-reference-name-{i}.md" for i in range(12))]
+    long_id = "20261129-132308-claude-sonnet-4-6-skill-second-edition"
+    other = make_run(tmp_path / long_id, STANDARD, run_id=long_id, reads=reads)
+    page = render_html(build_report(load_runs([run_dir, other])))
+    probe = (
+        "<script>document.body.setAttribute('data-scroll-width',"
+        " document.documentElement.scrollWidth)</script>"
+    )
+    measured = tmp_path / "measure.html"
+    measured.write_text(page.replace("</body>", probe + "</body>"))
+    dom = subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000",
+         "--dump-dom", measured.as_uri()],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    width = int(dom.split('data-scroll-width="', 1)[1].split('"', 1)[0])
+    assert width <= 1280
+    assert "a-long-reference-name-11.md" in page  # the wide table is there, in its box

@@ -1,7 +1,8 @@
 """The report as one self-contained HTML file: inline CSS and SVG, no scripts, no network.
 
-The task x group matrix links each trial to its detail section, shown by the CSS ``:target``
-selector: the prompt, the transcript (tool calls folded), the diff and each check's findings.
+The task x group matrix and the trials table link each trial to its detail section, shown by
+the CSS ``:target`` selector: the prompt, the transcript (tool calls folded), the diff and each
+check's findings. A checkbox, also pure CSS, narrows both to the failing trials.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Entry:
 class TrialView:
     anchor: str
     run: str
+    group: str
     record: TrialRecord
     prompt: str
     transcript: list[Entry]
@@ -142,6 +144,7 @@ def _trial_views(report: Report) -> list[TrialView]:
                 TrialView(
                     anchor=anchor(key.run, record.key),
                     run=key.run,
+                    group=report.label(key),
                     record=record,
                     prompt=prompts[task],
                     transcript=transcript_entries(store.transcript(record.key)),
@@ -181,6 +184,11 @@ def _charts(report: Report) -> dict[str, Any]:
     }
 
 
+def trial_state(record: TrialRecord) -> str:
+    """``pass``, ``fail`` or ``infra``: a trial's CSS class in the matrix and the trials table."""
+    return "infra" if record.infra_error else "pass" if record.resolved else "fail"
+
+
 def render_html(report: Report) -> str:
     env = Environment(
         loader=PackageLoader("harness.report", "templates"),
@@ -195,11 +203,15 @@ def render_html(report: Report) -> str:
         report=report,
         fmt=fmt,
         anchor=anchor,
+        state=trial_state,
         charts=_charts(report),
         checks=checks,
         ks=sorted({k for g in report.groups for k in g.pass_at}),
         references=sorted({p for g in report.groups for p in g.reference_reads}),
         trials=_trial_views(report),
+        failing_tasks={
+            task for (task, _), rs in report.cells.items() if any(not r.resolved for r in rs)
+        },
         warning=fmt.infra_warning(report),
         incomplete=fmt.incomplete_warning(report),
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
