@@ -380,3 +380,144 @@ def test_display_chooses_lines_or_silence_until_the_summary(
     lines = capsys.readouterr().out
     assert "add-discount oracle baseline e1 resolved" in lines
     assert "add-discount oracle baseline e2 resolved" in lines
+    assert "infra errors 0  $0.00" not in lines  # a log gets lines, not a bar drawn at the end
+    assert main([*argv, "--display", "rich", "--run-dir", str(tmp_path / "bar")]) == 0
+    bar = capsys.readouterr().out
+    assert "add-discount oracle baseline e2 resolved" in bar  # printed above the live bar
+    assert "resolved 2/2  infra errors 0  $0.00" in bar
+
+
+def test_the_live_bar_names_the_trials_in_flight(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from harness.commands.run_cmd import in_flight
+    from harness.store.runner import Runner
+
+    assert in_flight([]) == ""
+    names = ["a skill e1", "b baseline e1", "c skill e2", "d skill e1"]
+    assert in_flight(names[:2]) == "running: a skill e1, b baseline e1"
+    assert in_flight(names) == "running: a skill e1, b baseline e1, c skill e2 +1"
+    # the runner says when each trial starts, before it finishes
+    events: list[str] = []
+    runner = Runner(store=cast(Any, None), limits=cast(Any, None), skill_source=None,
+                    hidden=(), jobs=2)  # fmt: skip
+    trials = [SimpleNamespace(key=k) for k in ("t1", "t2", "t3")]
+
+    def finish(trial: Any) -> Any:
+        return SimpleNamespace(key=trial.key)
+
+    runner.run_one = finish  # type: ignore[method-assign]
+
+    def finished(record: Any) -> None:
+        events.append(f"done {record.key}")
+
+    runner.run(cast(Any, trials), finished, lambda trial: events.append(f"start {trial.key}"))
+    for key in ("t1", "t2", "t3"):
+        assert events.index(f"start {key}") < events.index(f"done {key}")
+    assert events.index("start t2") < events.index("done t1")  # two at once (-j 2)
+
+
+def test_a_price_table_for_an_agent_that_calls_no_model_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prices = Path(__file__).parents[1] / "harness" / "data" / "prices.json"
+    for agent in ("oracle", "nop"):
+        run_dir = tmp_path / agent
+        argv = ["run", "--agent", agent, "--prices", str(prices), "--run-dir", str(run_dir)]
+        assert main(argv) == 2
+        assert capsys.readouterr().err == (
+            f"skill-eval: error: --prices: --agent {agent} calls no model, so a price table"
+            " would be ignored; it applies to --agent anthropic and command\n"
+        )
+        assert not run_dir.exists()
+
+
+def test_a_base_url_without_credentials_is_refused_before_any_trial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The review's probe 43: every trial used to end in 'Could not resolve authentication'."""
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("ANTHROPIC_CONFIG_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no profile on disk either
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    run_dir = tmp_path / "run"
+    argv = ["run", "--agent", "anthropic", "--base-url", "http://127.0.0.1:9", "--arms",
+            "baseline", "--run-dir", str(run_dir)]  # fmt: skip
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "skill-eval: error: --agent anthropic needs ANTHROPIC_API_KEY in the environment (or"
+        " ANTHROPIC_AUTH_TOKEN, or an Anthropic profile); none is set and --base-url does not"
+        " replace it\n"
+    )
+    assert not run_dir.exists()
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", "a-token")  # a credential the SDK takes
+    with serve([lambda _b: done()]) as api:
+        argv[argv.index("--base-url") + 1] = api.url
+        assert main(argv) == 0
+
+
+def test_a_failed_start_leaves_no_skill_copy_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The skill is staged in a temporary folder before the run exists; errors remove it."""
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    argv = ["run", "--agent", "oracle", "--arms", "baseline,skill"]
+    assert main([*argv, "--run-dir", str(blocker / "run")]) == 2  # an OS error, mid-start
+    assert capsys.readouterr().err.startswith(f"skill-eval: error: {blocker}")
+    no_skill = tmp_path / "no-skill"
+    no_skill.mkdir()
+    assert main([*argv, "--skill-dir", str(no_skill), "--run-dir", str(tmp_path / "r")]) == 2
+    assert "SKILL.md" in capsys.readouterr().err
+    assert list(temp.iterdir()) == []
+
+
+def test_make_eval_ends_with_the_commands_for_its_two_runs() -> None:
+    from harness.commands.eval_cmd import next_steps
+
+    runs = {"oracle": Path("runs/20261129-1200-oracle"), "nop": Path("runs/20261129-1200-nop")}
+    assert next_steps(runs, Path("runs/20261129-1200-report.html")) == [
+        "results: runs/20261129-1200-oracle (oracle), runs/20261129-1200-nop (nop)",
+        "report:   .venv/bin/skill-eval report runs/20261129-1200-oracle runs/20261129-1200-nop"
+        " --format html --out runs/20261129-1200-report.html",
+        "compare:  .venv/bin/skill-eval compare runs/20261129-1200-nop runs/20261129-1200-oracle"
+        "   # what doing nothing misses and the reference solutions resolve",
+    ]
+    model = {"claude-sonnet-4-6": Path("runs/20261129-1200-claude-sonnet-4-6")}
+    assert next_steps(model)[1:] == [
+        "report:   .venv/bin/skill-eval report runs/20261129-1200-claude-sonnet-4-6 --format html"
+        " --out runs/20261129-1200-claude-sonnet-4-6/report.html",
+        "failures: .venv/bin/skill-eval failures runs/20261129-1200-claude-sonnet-4-6",
+    ]
+
+
+def test_make_eval_in_a_log_prints_each_trial_and_its_report_commands(tmp_path: Path) -> None:
+    """`make eval | tee log` (or CI): not a terminal, so each finished trial prints a line, and
+    the last lines name the two runs it made. The mini suite's one task keeps it to 2 trials."""
+    env = {k: v for k, v in os.environ.items() if k != "ANTHROPIC_API_KEY"}
+    env["SKILL_EVAL_SUITE"] = str(MINI_SUITE)
+    argv = [sys.executable, "-m", "harness.cli", "eval", "--runs-dir", str(tmp_path)]
+    # a pipe, as `make eval | tee` makes one
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("add-discount oracle baseline e1 resolved ") for line in lines)
+    assert any(
+        line.startswith("add-discount nop baseline e1 not resolved (tests) ") for line in lines
+    )
+    oracle, nop = (next(tmp_path.glob(f"*-{agent}")) for agent in ("oracle", "nop"))
+    assert (oracle / "manifest.json").is_file()
+    assert (nop / "manifest.json").is_file()
+    assert lines[-3] == f"results: {oracle} (oracle), {nop} (nop)"
+    assert lines[-2].startswith(
+        f"report:   .venv/bin/skill-eval report {oracle} {nop} --format html"
+    )
+    assert lines[-1].startswith(f"compare:  .venv/bin/skill-eval compare {nop} {oracle} ")
+    assert "infra errors 0  $0.00" not in done.stdout  # no progress bar drawn into the log

@@ -15,12 +15,13 @@ from typing import Any
 
 from harness.commands.run_cmd import DEFAULT_MODEL, run_run
 
+PROGRAM = ".venv/bin/skill-eval"  # as `make eval` runs it, from the repository's root
 HOW_TO = f"""
 To evaluate a model, with and without the skill:
   export ANTHROPIC_API_KEY=...
-  .venv/bin/skill-eval run --agent anthropic --model {DEFAULT_MODEL} --arms baseline,skill \\
+  {PROGRAM} run --agent anthropic --model {DEFAULT_MODEL} --arms baseline,skill \\
       --epochs 3 -j 4
-then: .venv/bin/skill-eval report runs/<run-id> --format html --out report.html
+(it prints the report command for its run when it ends)
 """
 
 
@@ -63,11 +64,32 @@ def run_eval(args: argparse.Namespace) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     if os.environ.get("ANTHROPIC_API_KEY"):
         run_dir = args.runs_dir / f"{stamp}-{args.model}"
-        return run_run(_run_options("anthropic", "baseline,skill", run_dir, args.jobs, args.model))
+        code = run_run(_run_options("anthropic", "baseline,skill", run_dir, args.jobs, args.model))
+        print("\n".join(["", *next_steps({args.model: run_dir})]))
+        return code
     print("ANTHROPIC_API_KEY is not set: running the oracle and nop agents on every task.")
+    runs = {agent: args.runs_dir / f"{stamp}-{agent}" for agent in ("oracle", "nop")}
     codes = [
-        run_run(_run_options(agent, "baseline", args.runs_dir / f"{stamp}-{agent}", args.jobs, ""))
-        for agent in ("oracle", "nop")
+        run_run(_run_options(agent, "baseline", d, args.jobs, "")) for agent, d in runs.items()
     ]
     print(HOW_TO)
+    print("\n".join(next_steps(runs, args.runs_dir / f"{stamp}-report.html")))
     return max(codes)
+
+
+def next_steps(runs: dict[str, Path], html: Path | None = None) -> list[str]:
+    """The closing lines of `make eval`: where its runs are, and the commands that read them.
+
+    ``runs`` maps what ran (a model, or the oracle and nop agents) to its run directory."""
+    dirs = list(runs.values())
+    lines = ["results: " + ", ".join(f"{d} ({name})" for name, d in runs.items())]
+    out = html or dirs[0] / "report.html"
+    lines.append(f"report:   {PROGRAM} report {' '.join(map(str, dirs))} --format html --out {out}")
+    if set(runs) == {"oracle", "nop"}:  # the bounds, as a paired comparison
+        lines.append(
+            f"compare:  {PROGRAM} compare {runs['nop']} {runs['oracle']}"
+            "   # what doing nothing misses and the reference solutions resolve"
+        )
+    else:
+        lines.append(f"failures: {PROGRAM} failures {dirs[0]}")
+    return lines

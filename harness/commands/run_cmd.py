@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shlex
 import shutil
 import sys
@@ -150,6 +149,11 @@ def parse_arms(text: str) -> list[Arm]:
 def build_agent(args: argparse.Namespace, model: str) -> Agent:
     from harness.agents.builtin import NopAgent, OracleAgent, PatchAgent
 
+    if args.prices is not None and args.agent in ("oracle", "nop", "patch"):
+        raise HarnessError(
+            f"--prices: --agent {args.agent} calls no model, so a price table would be ignored;"
+            " it applies to --agent anthropic and command"
+        )
     if args.agent == "oracle":
         return OracleAgent()
     if args.agent == "nop":
@@ -167,11 +171,22 @@ def build_agent(args: argparse.Namespace, model: str) -> Agent:
     from harness.agents.anthropic_agent import AnthropicAgent
     from harness.agents.pricing import load_prices
 
-    if not (os.environ.get("ANTHROPIC_API_KEY") or args.base_url):
+    prices = load_prices(args.prices)
+    if not _has_credentials(args.base_url):  # else every trial ends in the same infra error
         raise HarnessError(
-            "--agent anthropic needs ANTHROPIC_API_KEY in the environment (or --base-url)"
+            "--agent anthropic needs ANTHROPIC_API_KEY in the environment (or"
+            " ANTHROPIC_AUTH_TOKEN, or an Anthropic profile); none is set"
+            + (" and --base-url does not replace it" if args.base_url else "")
         )
-    return AnthropicAgent(model=model, prices=load_prices(args.prices), base_url=args.base_url)
+    return AnthropicAgent(model=model, prices=prices, base_url=args.base_url)
+
+
+def _has_credentials(base_url: str | None) -> bool:
+    """Whether the SDK finds a credential, as the agent's own client will look for one."""
+    import anthropic
+
+    client = anthropic.Anthropic(base_url=base_url, max_retries=0)
+    return bool(client.api_key or client.auth_token or client.credentials)
 
 
 def _check_numbers(args: argparse.Namespace) -> None:
@@ -223,57 +238,59 @@ def run_run(args: argparse.Namespace) -> int:
     if args.resume is None and run_dir.exists() and any(run_dir.iterdir()):
         raise HarnessError(f"--run-dir {run_dir}: exists and is not empty (use --resume)")
     staging = Path(tempfile.mkdtemp(prefix="skill-eval-skill-"))
-    needs_skill = any(arm != "baseline" for arm in arms)
-    kept_skills = sorted((run_dir / "skill").glob("*/SKILL.md")) if args.resume else []
-    skill_source: Path | None = None
-    if kept_skills:  # a resumed run evaluates the exact skill copy it started with
-        skill_source = kept_skills[0].parent
-    elif needs_skill:
-        skill_source = assemble_source(args.skill_dir, staging)
-    skill_hash = skill_content_hash(skill_source) if skill_source else None
-    plan: list[PlannedTrial] = []
-    for task in tasks:
-        for model, agent in agents.items():
-            for arm in arms:
-                for epoch in range(1, args.epochs + 1):
-                    spec = TrialSpec(
-                        task_id=task.id,
-                        task_hash=task.content_hash,
-                        arm=arm,
-                        agent=agent.name,
-                        model=model,
-                        agent_settings=agent.settings(),
-                        skill_hash=skill_hash if arm != "baseline" else None,
-                        harness_version=__version__,
-                        epoch=epoch,
-                    )
-                    plan.append(PlannedTrial(spec=spec, task=task, agent=agent))
-    manifest = RunManifest(
-        run_id=run_dir.name,
-        created_at=datetime.now(UTC),
-        harness_version=__version__,
-        tool_versions=tool_versions(),
-        agent=args.agent,
-        models=models,
-        arms=arms,
-        epochs=args.epochs,
-        tasks={t.id: t.content_hash for t in tasks},
-        skill_hash=skill_hash,
-        skill_dir=str(args.skill_dir) if args.skill_dir else None,
-        agent_settings=_cli_settings(args),
-        settings_fingerprints={m: plan_fp(plan, m) for m in models},
-    )
-    if args.resume is not None:
-        store = RunStore.open(run_dir)
-        refuse_mixed(store.manifest(), manifest)
-    else:
-        store = RunStore.create(run_dir, manifest)
-    if skill_source is not None:  # the run keeps the exact skill it evaluated
-        kept = run_dir / "skill" / skill_source.name
-        if not kept.exists():
-            shutil.copytree(skill_source, kept)
-        skill_source = kept
-    shutil.rmtree(staging, ignore_errors=True)
+    try:  # the staging folder goes on every path out, an error's too
+        needs_skill = any(arm != "baseline" for arm in arms)
+        kept_skills = sorted((run_dir / "skill").glob("*/SKILL.md")) if args.resume else []
+        skill_source: Path | None = None
+        if kept_skills:  # a resumed run evaluates the exact skill copy it started with
+            skill_source = kept_skills[0].parent
+        elif needs_skill:
+            skill_source = assemble_source(args.skill_dir, staging)
+        skill_hash = skill_content_hash(skill_source) if skill_source else None
+        plan: list[PlannedTrial] = []
+        for task in tasks:
+            for model, agent in agents.items():
+                for arm in arms:
+                    for epoch in range(1, args.epochs + 1):
+                        spec = TrialSpec(
+                            task_id=task.id,
+                            task_hash=task.content_hash,
+                            arm=arm,
+                            agent=agent.name,
+                            model=model,
+                            agent_settings=agent.settings(),
+                            skill_hash=skill_hash if arm != "baseline" else None,
+                            harness_version=__version__,
+                            epoch=epoch,
+                        )
+                        plan.append(PlannedTrial(spec=spec, task=task, agent=agent))
+        manifest = RunManifest(
+            run_id=run_dir.name,
+            created_at=datetime.now(UTC),
+            harness_version=__version__,
+            tool_versions=tool_versions(),
+            agent=args.agent,
+            models=models,
+            arms=arms,
+            epochs=args.epochs,
+            tasks={t.id: t.content_hash for t in tasks},
+            skill_hash=skill_hash,
+            skill_dir=str(args.skill_dir) if args.skill_dir else None,
+            agent_settings=_cli_settings(args),
+            settings_fingerprints={m: plan_fp(plan, m) for m in models},
+        )
+        if args.resume is not None:
+            store = RunStore.open(run_dir)
+            refuse_mixed(store.manifest(), manifest)
+        else:
+            store = RunStore.create(run_dir, manifest)
+        if skill_source is not None:  # the run keeps the exact skill it evaluated
+            kept = run_dir / "skill" / skill_source.name
+            if not kept.exists():
+                shutil.copytree(skill_source, kept)
+            skill_source = kept
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     done = {r.key for r in store.records() if not r.infra_error}
     todo = [t for t in plan if t.key not in done]
     limits = Limits(
@@ -454,8 +471,11 @@ SAME_INFRA_ERRORS_TO_STOP = 5
 def _run_with_progress(
     runner: Any, todo: list[PlannedTrial], done: int, total: int, display: str = "auto"
 ) -> str | None:
-    """Run ``todo`` showing progress as ``display`` says (``auto``: a live bar in a terminal,
-    one line per finished trial otherwise); the reason it stopped early, if it did."""
+    """Run ``todo`` showing progress as ``display`` says; the reason it stopped early, if it did.
+
+    ``rich``: a live bar with the trials in flight, each finished trial printed above it;
+    ``plain``: one line per finished trial and nothing else, for logs; ``none``: nothing until
+    the summary; ``auto``: rich in a terminal, plain anywhere else (CI, ``make eval | tee``)."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -465,7 +485,13 @@ def _run_with_progress(
         TimeRemainingColumn,
     )
 
+    from harness.console import sized_console
+
+    out = sized_console()
+    bar_shown = display == "rich" or (display == "auto" and out.is_terminal)
+    lines = display != "none"
     tally = {"resolved": 0, "scored": 0, "infra": 0, "cost": 0.0}
+    running: dict[str, str] = {}
 
     def describe() -> str:
         return (
@@ -480,17 +506,23 @@ def _run_with_progress(
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
-        disable=display in ("plain", "none"),
+        TextColumn("{task.fields[running]}"),
+        console=out,
+        disable=not bar_shown,
     ) as progress:
-        lines = display == "plain" or (display == "auto" and not progress.console.is_terminal)
-        bar = progress.add_task(describe(), total=total, completed=done)
-
+        bar = progress.add_task(describe(), total=total, completed=done, running="")
         streak: list[str] = []
         stopped: list[str] = []
 
+        def on_start(trial: PlannedTrial) -> None:
+            spec = trial.spec
+            running[trial.key] = f"{spec.task_id} {spec.arm} e{spec.epoch}"
+            progress.update(bar, running=in_flight(list(running.values())))
+
         def on_trial(record: TrialRecord) -> bool:
             """Count the trial; False stops the run (the same infrastructure error, again)."""
-            if lines:  # a log (CI, make eval): one line per trial
+            running.pop(record.key, None)
+            if lines:  # above the live bar, or alone in a log
                 progress.console.print(trial_line(record), markup=False, highlight=False)
             tally["cost"] = float(tally["cost"]) + record.agent.usage.cost_usd
             if record.infra_error:
@@ -500,7 +532,9 @@ def _run_with_progress(
                 tally["scored"] = int(tally["scored"]) + 1
                 tally["resolved"] = int(tally["resolved"]) + int(record.resolved)
                 streak.clear()
-            progress.update(bar, advance=1, description=describe())
+            progress.update(
+                bar, advance=1, description=describe(), running=in_flight(list(running.values()))
+            )
             recent = streak[-SAME_INFRA_ERRORS_TO_STOP:]
             if len(recent) == SAME_INFRA_ERRORS_TO_STOP and len(set(recent)) == 1:
                 stopped.append(
@@ -510,13 +544,22 @@ def _run_with_progress(
                 return False
             return True
 
-        runner.run(todo, on_trial)
+        runner.run(todo, on_trial, on_start)
     return stopped[0] if stopped else None
 
 
+def in_flight(names: list[str], shown: int = 3) -> str:
+    """``running: cached-product-read skill e1, money-value-object baseline e2 +3``."""
+    if not names:
+        return ""
+    more = f" +{len(names) - shown}" if len(names) > shown else ""
+    return "running: " + ", ".join(names[:shown]) + more
+
+
 def _print_summary(records: list[TrialRecord], run_dir: Path) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from harness.console import sized_console
 
     table = Table(title=f"Run summary: {run_dir}")
     for column in ("model", "arm", "trials", "resolved", "infra errors", "cost $"):
@@ -535,5 +578,5 @@ def _print_summary(records: list[TrialRecord], run_dir: Path) -> None:
             str(len(group) - len(scored)),
             f"{sum(r.agent.usage.cost_usd for r in group):.2f}",
         )
-    Console().print(table)
+    sized_console().print(table)
     print(f"next: skill-eval report {run_dir} --format html --out {run_dir / 'report.html'}")

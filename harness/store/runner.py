@@ -38,6 +38,7 @@ class PlannedTrial:
 
 
 Progress = Callable[[TrialRecord], bool | None]  # False: start no more trials
+Started = Callable[[PlannedTrial], None]
 
 
 @dataclass
@@ -53,15 +54,22 @@ class Runner:
     def __post_init__(self) -> None:
         self._scoring = threading.Semaphore(self.scoring_jobs)
 
-    def run(self, trials: list[PlannedTrial], progress: Progress) -> None:
-        """Run every trial; on Ctrl-C, stop starting new ones and lose only those in flight."""
+    def run(
+        self, trials: list[PlannedTrial], progress: Progress, started: Started | None = None
+    ) -> None:
+        """Run every trial; on Ctrl-C, stop starting new ones and lose only those in flight.
+
+        ``started`` hears of each trial as it starts, ``progress`` of each as it finishes."""
         pool = ThreadPoolExecutor(max_workers=self.jobs)
         pending: set[Future[TrialRecord]] = set()
         queue = list(trials)
         try:
             while queue or pending:
                 while queue and len(pending) < self.jobs:
-                    pending.add(pool.submit(self.run_one, queue.pop(0)))
+                    trial = queue.pop(0)
+                    if started is not None:
+                        started(trial)
+                    pending.add(pool.submit(self.run_one, trial))
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     if progress(future.result()) is False:
