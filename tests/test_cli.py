@@ -302,3 +302,6 @@ def test_an_os_error_is_one_line_naming_the_path(
         assert err.startswith("skill-eval: error: "), argv
         assert err.count("\n") == 1, err
         assert str(blocker) in err or str(project / ".claude") in err, err
+        if "--out" in argv and argv[0] != "skill":  # the flag and the file asked for
+            out = argv[argv.index("--out") + 1]
+            assert err.startswith(f"skill-eval: error: --out {out}: "), err

@@ -137,7 +137,10 @@ def write_output(path: Path, text: str, flag: str = "--out") -> None:
 
     if path.is_dir():
         raise HarnessError(f"{flag} {path}: is a directory")
-    write_atomic(path, text)
+    try:
+        write_atomic(path, text)
+    except OSError as exc:  # name the flag and the file, not the temporary beside it
+        raise HarnessError(f"{flag} {path}: {exc.strerror or exc}") from None
     umask = os.umask(0)
     os.umask(umask)
     path.chmod(0o666 & ~umask)  # write_atomic's temporary file is private (0600)
