@@ -305,3 +305,15 @@ def test_an_os_error_is_one_line_naming_the_path(
         if "--out" in argv and argv[0] != "skill":  # the flag and the file asked for
             out = argv[argv.index("--out") + 1]
             assert err.startswith(f"skill-eval: error: --out {out}: "), err
+
+
+def test_tables_in_a_log_are_160_columns_unless_columns_says(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tasks, score, validate, run and report print through one console (probe 61)."""
+    from harness.console import LOG_WIDTH, sized_console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert sized_console().width == sized_console(stderr=True).width == LOG_WIDTH == 160
+    monkeypatch.setenv("COLUMNS", "100")
+    assert sized_console().width == 100
