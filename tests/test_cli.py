@@ -317,3 +317,15 @@ def test_tables_in_a_log_are_160_columns_unless_columns_says(
     assert sized_console().width == sized_console(stderr=True).width == LOG_WIDTH == 160
     monkeypatch.setenv("COLUMNS", "100")
     assert sized_console().width == 100
+
+
+def test_run_help_shows_examples_and_the_command_placeholders(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Probe 8: the --command placeholders were undocumented and run had no examples."""
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "examples:\n  skill-eval run --agent anthropic" in out
+    for placeholder in ("{prompt}", "{prompt_file}", "{workspace}", "{model}"):
+        assert placeholder in out.split("--command placeholders:", 1)[1]
