@@ -23,11 +23,42 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.agents.shell import ShellSession
+from harness.agents.shell import ShellOutput, ShellSession
 
 MAX_OUTPUT_CHARS = 12_000
 VIEW_DIR_DEPTH = 2
 _SKIP_DIRS = {".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".venv"}
+
+
+# The bash tool as a function schema, for harnesses that cannot offer Claude's built-in
+# ``bash_20250124`` (whose description Anthropic supplies): its two parameters, described.
+BASH_DESCRIPTION = (
+    "Run a command in a persistent bash shell that starts in the repository. The working"
+    " directory, variables and shell functions carry over from one call to the next. There is"
+    " no network access and stdin is empty. Long output is shortened in the middle; a non-zero"
+    " exit status is reported. A command that runs too long is stopped and the shell restarts."
+)
+BASH_PARAMETERS = {
+    "command": "The bash command to run. Required unless restart is true.",
+    "restart": "true starts a new shell (directory and variables reset). Leave it out otherwise.",
+}
+BASH_NEEDS_COMMAND = "bash needs a command"
+BASH_RESTARTED = "The bash session has been restarted."
+
+
+def bash_reply(done: ShellOutput, timeout_s: float) -> str:
+    """What the model reads after one bash command: output, then how the command ended."""
+    output = done.stdout + (f"\n[stderr]\n{done.stderr}" if done.stderr.strip() else "")
+    if done.timed_out:
+        return (
+            truncate(output) + f"\n[command timed out after {timeout_s:.0f} s;"
+            " the bash session was restarted: cd and variables are reset]"
+        )
+    if done.shell_ended:
+        return truncate(output) + "\n[the shell exited; the next command starts a new one]"
+    if done.exit_code != 0:
+        return truncate(output) + f"\n[exit code {done.exit_code}]"
+    return truncate(output) or "(no output)"
 
 
 class ToolError(Exception):
@@ -257,10 +288,10 @@ class ToolBox:
     def bash(self, args: dict[str, Any]) -> str:
         if args.get("restart"):
             self._shell.close()
-            return "The bash session has been restarted."
+            return BASH_RESTARTED
         command = args.get("command")
         if not isinstance(command, str) or not command.strip():
-            raise ToolError("bash needs a command")
+            raise ToolError(BASH_NEEDS_COMMAND)
         for hidden in self.hidden:
             if str(hidden) in command:
                 self.refused.append(f"bash command names hidden benchmark material: {command}")
@@ -268,15 +299,6 @@ class ToolBox:
             for match in re.finditer(re.escape(str(self.skill_dir)) + r"/([\w./-]+\.md)", command):
                 if match.group(1) not in self.skill_reads:
                     self.skill_reads.append(match.group(1))
-        done = self._shell.run(command, timeout_s=self.command_timeout_s)
-        output = done.stdout + (f"\n[stderr]\n{done.stderr}" if done.stderr.strip() else "")
-        if done.timed_out:
-            return (
-                truncate(output) + f"\n[command timed out after {self.command_timeout_s:.0f} s;"
-                " the bash session was restarted: cd and variables are reset]"
-            )
-        if done.shell_ended:
-            return truncate(output) + "\n[the shell exited; the next command starts a new one]"
-        if done.exit_code != 0:
-            return truncate(output) + f"\n[exit code {done.exit_code}]"
-        return truncate(output) or "(no output)"
+        return bash_reply(
+            self._shell.run(command, timeout_s=self.command_timeout_s), self.command_timeout_s
+        )
