@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from inspect_ai import Task, eval
+from inspect_ai.agent import react
 from inspect_ai.dataset import Sample
 from inspect_ai.log import EvalLog
 from inspect_ai.model import (
@@ -28,10 +29,13 @@ from inspect_ai.model import (
 from inspect_ai.solver import generate
 from inspect_ai.tool import ToolChoice, ToolInfo
 
+from harness.agents.tools import ToolBox, ToolError
 from harness.cli import main
 from harness.inspect_task import scorer as scorer_module
+from harness.inspect_task.bash_tool import STORE_STATE, persistent_bash
 from harness.inspect_task.dataset import METADATA_KEY
 from harness.inspect_task.logs import load_inspect_run
+from harness.inspect_task.sandbox import PROVIDER, WORKSPACE
 from harness.inspect_task.task import backend
 from harness.paths import REPO_ROOT
 from harness.report.runs import Run, load_run
@@ -116,6 +120,16 @@ class SolvingModel:
         return self.steps.pop(0)
 
 
+# The baseline's session: shell commands that change nothing in the repository.
+SHELL_STEPS = [
+    "cd src",
+    "pwd",
+    "export X=1",
+    "echo $X",
+    "echo out; echo err >&2; (exit 3)",
+]
+
+
 def run_eval(task: Task, model: Any, log_dir: Path) -> EvalLog:
     (log,) = eval(task, model=model, log_dir=str(log_dir), display="none", log_format="eval")
     assert log.status == "success", log.error
@@ -131,7 +145,8 @@ class Evals:
 
 @pytest.fixture(scope="module")
 def evals(tmp_path_factory: pytest.TempPathFactory, cache_root: Path) -> Iterator[Evals]:
-    """Two evals, run once: the skill arm solved by the mock, the baseline doing nothing."""
+    """Two evals, run once: the skill arm solved by the mock, the baseline running
+    :data:`SHELL_STEPS` and changing nothing."""
     tmp = tmp_path_factory.mktemp("inspect")
     skill = tmp / SKILL_NAME
     skill.mkdir()
@@ -143,11 +158,12 @@ def evals(tmp_path_factory: pytest.TempPathFactory, cache_root: Path) -> Iterato
         patch.setenv("SKILL_EVAL_SUITE", str(MINI_SUITE))
         written, deleted = solution_changes(TASK, tmp)
         solving = get_model(MODEL, custom_outputs=SolvingModel(written, deleted))
-        idle = get_model(MODEL, custom_outputs=[_output()])
+        shell = [*(_output("bash", command=c) for c in SHELL_STEPS), _output()]
+        shell_user = get_model(MODEL, custom_outputs=shell)
         logs = tmp / "logs"
         yield Evals(
             skill=run_eval(backend(arm="skill", tasks=TASK, skill_dir=str(skill)), solving, logs),
-            baseline=run_eval(backend(arm="baseline", tasks=TASK), idle, logs),
+            baseline=run_eval(backend(arm="baseline", tasks=TASK), shell_user, logs),
             logs=logs,
         )
 
@@ -184,7 +200,7 @@ def test_mock_model_solves_the_task_in_the_local_sandbox(evals: Evals) -> None:
     assert " passed" in pytest_run, pytest_run  # the visible tests ran inside the sandbox
 
 
-def test_a_session_that_does_nothing_is_not_resolved(evals: Evals) -> None:
+def test_a_session_that_changes_nothing_is_not_resolved(evals: Evals) -> None:
     assert _only_sample(evals.baseline).scores["skill_eval_scorer"].value == 0
     meta = _score_meta(evals.baseline)
     assert meta["score"]["resolved"] is False
@@ -205,6 +221,90 @@ def test_the_skill_arm_lists_the_skill_and_the_baseline_does_not(evals: Evals) -
     # the rest is the built-in agent's prompt, with this sandbox's repository path
     assert baseline.split("\n", 1)[1] == skill.split("\n", 1)[1].split("\n<available_skills>")[0]
     assert "git repository at /" in baseline
+
+
+def _bash_replies(log: EvalLog) -> list[str]:
+    """What each bash call returned to the model (the error message of a refused call)."""
+    replies = []
+    for message in _only_sample(log).messages:
+        if message.role == "tool" and message.function == "bash":
+            replies.append(message.error.message if message.error else message.text)
+    return replies
+
+
+def _workspace(log: EvalLog) -> str:
+    found = re.search(r"git repository at (\S+)\.\n", _system(log))
+    assert found is not None
+    return found.group(1)
+
+
+def test_cd_in_one_bash_call_holds_in_the_next(evals: Evals) -> None:
+    replies = _bash_replies(evals.baseline)
+    assert replies[0] == "(no output)"
+    assert replies[1] == f"{_workspace(evals.baseline)}/src\n"
+
+
+def test_an_exported_variable_holds_in_the_next_bash_call(evals: Evals) -> None:
+    assert _bash_replies(evals.baseline)[3] == "1\n"
+
+
+def test_a_failing_command_reports_its_exit_status(evals: Evals) -> None:
+    assert _bash_replies(evals.baseline)[4] == "out\n\n[stderr]\nerr\n\n[exit code 3]"
+
+
+def test_the_shell_state_stays_out_of_the_scored_diff(evals: Evals) -> None:
+    assert len(_bash_replies(evals.baseline)) == len(SHELL_STEPS)  # the state was written
+    assert _score_meta(evals.baseline)["diff"] == ""
+    state = _only_sample(evals.baseline).store[STORE_STATE]
+    assert state.startswith("/tmp/skill-eval-bash-")
+    assert not f"{state}/".startswith(f"{_workspace(evals.baseline)}/")
+
+
+# Calls whose replies do not depend on where the repository is: ``repo`` in both tools.
+PARITY_STEPS: list[dict[str, Any]] = [
+    {"command": "mkdir sub && cd sub"},
+    {"command": 'basename "$PWD"'},
+    {"command": 'export X=1; Y="two words"; f() { echo "f$1"; }'},
+    {"command": 'echo "$X|$Y|$(f 3)"'},
+    {"command": "unset X"},
+    {"command": 'echo "${X-unset}|$Y"'},
+    {"command": "echo out; echo err >&2; (exit 3)"},
+    {"command": "seq 1 5000"},  # past the built-in tool's 12,000 characters
+    {"command": "cat; echo stdin was empty"},
+    {"command": "exit 4"},
+    {"command": 'basename "$PWD"; echo "${Y-unset}"'},
+    {"command": "cd sub; sleep 30"},  # past the timeout
+    {"command": 'basename "$PWD"'},
+    {"command": "cd sub"},
+    {"restart": True},
+    {"command": 'basename "$PWD"'},
+    {"command": "  "},
+]
+
+
+def test_the_inspect_bash_tool_answers_as_the_built_in_one(tmp_path: Path) -> None:
+    steps = [*(_output("bash", **args) for args in PARITY_STEPS), _output()]
+    task = Task(
+        dataset=[Sample(input="Use the shell.")],
+        solver=react(prompt=None, tools=[persistent_bash(timeout=1)], submit=False),
+        sandbox=PROVIDER,
+    )
+    log = run_eval(task, get_model(MODEL, custom_outputs=steps), tmp_path / "logs")
+    built_in = []
+    with ToolBox(workspace=tmp_path / WORKSPACE, command_timeout_s=1) as tools:
+        tools.workspace.mkdir()
+        for args in PARITY_STEPS:
+            try:
+                built_in.append(tools.bash(args))
+            except ToolError as exc:
+                built_in.append(str(exc))
+    assert _bash_replies(log) == built_in
+    assert built_in[1] == "sub\n"
+    assert built_in[5] == "unset|two words\n"
+    assert "characters truncated" in built_in[7]
+    assert built_in[10] == "repo\nunset\n"
+    assert "timed out after 1 s" in built_in[11]
+    assert built_in[12] == built_in[15] == "repo\n"
 
 
 def _cells(run: Run) -> dict[tuple[str, str, int], tuple[bool, bool, list[str]]]:

@@ -10,8 +10,10 @@
   prompt and read on demand; ``inline``: SKILL.md in the system prompt. The system prompt is
   the built-in agent's (:func:`harness.agents.anthropic_agent.system_prompt`), with the
   repository's path in this sandbox;
-- **solver**: Inspect's ReAct agent with its bash and text editor tools, the editor under the
-  name the prompt gives it; any Inspect agent or solver can take its place (``--solver``);
+- **solver**: Inspect's ReAct agent with the built-in agent's persistent bash
+  (:mod:`harness.inspect_task.bash_tool`; Inspect's ``bash()`` starts a fresh shell per call)
+  and Inspect's text editor under the name the prompt gives it; any Inspect agent or solver can
+  take its place (``--solver``);
 - **scorer**: :func:`harness.inspect_task.scorer.skill_eval_scorer`, outside the sandbox;
 - **sandbox**: this project's jail (``skill-eval``) unless ``--sandbox`` says otherwise
   (``docker:evals/inspect/compose.yaml``, ``k8s:...``).
@@ -27,13 +29,14 @@ from inspect_ai import Task, task
 from inspect_ai.agent import Agent, react
 from inspect_ai.model import ChatMessageSystem
 from inspect_ai.solver import Generate, Solver, TaskState, solver
-from inspect_ai.tool import ToolDef, bash, text_editor
+from inspect_ai.tool import ToolDef, text_editor
 from inspect_ai.util import sandbox
 
 from harness.agents.anthropic_agent import EDITOR_TOOL, system_prompt
 from harness.agents.base import AgentRequest, Limits, SkillBundle
 from harness.agents.skill import assemble_source, read_frontmatter
 from harness.errors import HarnessError
+from harness.inspect_task.bash_tool import persistent_bash
 from harness.inspect_task.dataset import METADATA_KEY, SampleInfo, task_sample
 from harness.inspect_task.sandbox import PROVIDER
 from harness.inspect_task.scorer import STORE_SKILL_DIR, STORE_START, skill_eval_scorer
@@ -111,11 +114,12 @@ async def _stage_skill(skill_source: str | None, parent: str) -> SkillBundle:
 
 
 def default_agent() -> Agent:
-    """Inspect's ReAct agent with bash and the text editor, as the built-in agent has them."""
+    """Inspect's ReAct agent with the built-in agent's tools: its persistent bash
+    (:mod:`harness.inspect_task.bash_tool`) and the text editor."""
     editor = ToolDef(text_editor(timeout=COMMAND_TIMEOUT_S), name=EDITOR_TOOL["name"])
     return react(
         prompt=None,  # the system prompt is the arm's, put first by arm_setup
-        tools=[bash(timeout=COMMAND_TIMEOUT_S), editor.as_tool()],
+        tools=[persistent_bash(COMMAND_TIMEOUT_S), editor.as_tool()],
         submit=False,  # as the built-in agent: a reply without a tool call ends the session
     )
 
