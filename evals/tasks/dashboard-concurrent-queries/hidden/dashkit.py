@@ -210,11 +210,31 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 @asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
-    ):
-        yield client
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://test"
+            ) as client,
+        ):
+            yield client
+    finally:
+        await _drain_sqlite_threads()
+
+
+async def _drain_sqlite_threads(limit_s: float = 5.0) -> None:
+    """Keep this test's event loop open until aiosqlite's worker threads have finished.
+
+    A cancelled section abandons a query that aiosqlite's thread still completes; the thread
+    then posts the result to the loop. If the test ended first, that post hits a closed loop,
+    and pytest reports the thread's error against whichever test runs next: a verdict decided
+    by timing, not by the solution.
+    """
+    workers = [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    for worker in workers:  # joined off the loop, so the loop keeps serving their posts
+        await asyncio.to_thread(worker.join, max(0.0, deadline - loop.time()))
 
 
 async def post(client: httpx.AsyncClient, path: str, body: JSON, status: int = 201) -> JSON:
