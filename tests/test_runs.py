@@ -351,8 +351,12 @@ def test_a_bad_price_table_names_its_field(
 def test_ctrl_c_says_what_was_saved_and_how_to_resume(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     env = {**os.environ, "SKILL_EVAL_SUITE": str(MINI_SUITE)}
-    argv = [sys.executable, "-m", "harness.cli", "run", "--agent", "oracle", "--arms"]
-    argv += ["baseline,skill", "--epochs", "3", "-j", "1", "--run-dir", str(run_dir)]
+    # Every trial's agent takes 5 s, so the Ctrl-C sent once the first trial is saved always
+    # lands inside the second: never after the run has finished (oracle trials, once scored,
+    # are fast enough to beat the signal on an idle machine).
+    argv = [sys.executable, "-m", "harness.cli", "run", "--agent", "command", "--command"]
+    argv += ["sh -c 'sleep 5' {prompt_file}", "--model", "m", "--arms", "baseline,skill"]
+    argv += ["--epochs", "3", "-j", "1", "--run-dir", str(run_dir)]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(run_dir.glob("trials/*/trial.json")):
