@@ -351,13 +351,21 @@ def test_a_bad_price_table_names_its_field(
 def test_ctrl_c_says_what_was_saved_and_how_to_resume(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     env = {**os.environ, "SKILL_EVAL_SUITE": str(MINI_SUITE)}
-    # Every trial's agent takes 5 s, so the Ctrl-C sent once the first trial is saved always
-    # lands inside the second: never after the run has finished (oracle trials, once scored,
-    # are fast enough to beat the signal on an idle machine).
+    # Every trial's agent takes 5 s, so the Ctrl-C sent once the first trial is saved lands
+    # inside the second by construction, whatever the machine's speed.
     argv = [sys.executable, "-m", "harness.cli", "run", "--agent", "command", "--command"]
     argv += ["sh -c 'sleep 5' {prompt_file}", "--model", "m", "--arms", "baseline,skill"]
     argv += ["--epochs", "3", "-j", "1", "--run-dir", str(run_dir)]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        # A test session started in the background (`cmd &`) ignores SIGINT, and a child
+        # inherits that: Python then installs no KeyboardInterrupt handler. Give the run the
+        # default disposition a terminal's Ctrl-C meets.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not list(run_dir.glob("trials/*/trial.json")):
         time.sleep(0.05)
