@@ -260,3 +260,51 @@ def test_removing_the_installed_skill_never_follows_the_agents_links(
             "--arms", "skill", "--run-dir", str(run_dir)]  # fmt: skip
     assert main(argv) == 0
     assert (users / "skills" / "python-backend-architecture" / "SKILL.md").read_text() == "mine"
+
+
+def test_an_agent_sees_nothing_of_the_checkout_but_its_tools(tmp_path: Path) -> None:
+    """The checkout's git history holds every reference solution, its runs hold resolved diffs
+    and its tests the mini suite's answers: an agent sees only the interpreter, the tools and
+    the harness's code."""
+    from harness.paths import suite_dir
+    from harness.store.runner import default_hidden
+
+    assert (REPO_ROOT / ".git").exists()  # the test means something only in a checkout
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    with ShellSession(workspace, hidden=default_hidden(suite_dir(), keep=(workspace,))) as shell:
+        out = shell.run(
+            f"git -c safe.directory='*' -C {REPO_ROOT} show HEAD:README.md 2>&1 | head -3;"
+            f" find {REPO_ROOT}/.git {REPO_ROOT}/evals {REPO_ROOT}/tests -mindepth 1 | wc -l;"
+            f" {sys.executable} -c 'import harness, pytest' && echo tools-ok",
+            60,
+        )
+    lines = out.stdout.splitlines()
+    assert "tools-ok" in lines
+    assert "skill-eval" not in out.stdout  # README's text never came out of the history
+    assert "0" in lines  # the three folders look empty
+
+
+def test_the_checkout_is_hidden_around_the_folders_an_agent_must_see(tmp_path: Path) -> None:
+    from harness.store.runner import repository_hidden
+
+    root = tmp_path / "checkout"
+    for folder in (
+        ".venv",
+        "harness",
+        ".git",
+        "evals",
+        "runs/a/work/t1",
+        "runs/a/trials",
+        "runs/b",
+    ):
+        (root / folder).mkdir(parents=True)
+    assert repository_hidden(root, ()) == ()  # not a checkout (an installed package's folder)
+    (root / "pyproject.toml").write_text("[project]\n")
+    hidden = repository_hidden(root, (root / "runs" / "a" / "work",))
+    assert sorted(p.relative_to(root).as_posix() for p in hidden) == [
+        ".git",
+        "evals",
+        "runs/a/trials",
+        "runs/b",
+    ]

@@ -303,7 +303,7 @@ def run_run(args: argparse.Namespace) -> int:
         store=store,
         limits=limits,
         skill_source=skill_source,
-        hidden=default_hidden(suite_dir()),
+        hidden=default_hidden(suite_dir(), keep=(run_dir,)),
         jobs=args.jobs,
         scoring_jobs=args.scoring_jobs,
         keep_workspaces=args.keep_workspaces,

@@ -7,6 +7,7 @@ trials run their agents at once, and at most ``scoring_jobs`` of them score at o
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -164,6 +165,41 @@ def workspace_diff(task: Task, workspace: Path) -> str:
         return f"# no diff: {exc}\n"
 
 
-def default_hidden(suite: Path) -> tuple[Path, ...]:
-    """What no agent may read: the tasks (hidden tests, solutions), scoring copies, caches."""
-    return (suite / "tasks", scoring_root(), cache_dir() / "tasks")
+# What an agent's tools need from this checkout: the interpreter and tools, the harness's code.
+REPOSITORY_SHOWN = frozenset({".venv", "harness"})
+
+
+def default_hidden(suite: Path, keep: tuple[Path, ...] = ()) -> tuple[Path, ...]:
+    """What no agent may read: the tasks (hidden tests, solutions), scoring copies, caches, and
+    the rest of this checkout (its git history holds every solution; its runs hold resolved
+    diffs; its tests hold the mini suite's answers). ``keep``: folders that must stay visible
+    (the run directory holding the agent's workspace)."""
+    fixed = (suite / "tasks", scoring_root(), cache_dir() / "tasks")
+    return fixed + repository_hidden(REPO_ROOT, (Path(sys.prefix), *keep))
+
+
+def repository_hidden(root: Path, keep: tuple[Path, ...]) -> tuple[Path, ...]:
+    """Every folder of the checkout ``root`` except :data:`REPOSITORY_SHOWN`, and except the
+    way down to each kept folder, whose siblings are hidden instead (the jail hides folders,
+    never an ancestor of one it must show). Nothing when ``root`` is not a checkout (an
+    installed package: its folder is site-packages)."""
+    if not (root / "pyproject.toml").is_file():
+        return ()
+    kept = [path.resolve() for path in keep]
+    hidden: list[Path] = []
+
+    def walk(folder: Path) -> None:
+        for child in sorted(folder.iterdir()):
+            if not child.is_dir() or child.is_symlink():
+                continue
+            resolved = child.resolve()
+            if folder == root and child.name in REPOSITORY_SHOWN:
+                continue
+            if any(k == resolved or k.is_relative_to(resolved) for k in kept):
+                if not any(resolved == k for k in kept):
+                    walk(child)  # on the way to a kept folder: hide its other children
+                continue
+            hidden.append(child)
+
+    walk(root)
+    return tuple(hidden)
