@@ -308,3 +308,16 @@ def test_the_checkout_is_hidden_around_the_folders_an_agent_must_see(tmp_path: P
         "runs/a/trials",
         "runs/b",
     ]
+
+
+def test_system_v_ipc_made_in_the_jail_never_reaches_the_host(tmp_path: Path) -> None:
+    """A message queue is a channel between concurrent agents (one arm to the other) and a
+    leak that outlives the trial: the jail has an IPC namespace of its own."""
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    before = subprocess.run(["ipcs", "-q"], capture_output=True, text=True, check=True).stdout
+    with ShellSession(workspace) as shell:
+        made = shell.run("ipcmk -Q && ipcs -q | grep -c '^0x'", 30)
+    after = subprocess.run(["ipcs", "-q"], capture_output=True, text=True, check=True).stdout
+    assert "Message queue id" in made.stdout  # the queue was made, inside
+    assert after == before

@@ -8,6 +8,8 @@ What the jail is made of, where the harness runs as root (CI, containers):
 - a new mount namespace, made by root: each ``hide`` directory is covered by an empty read-only
   tmpfs, each ``private`` directory (HOME, TMPDIR, /tmp, /var/tmp, /dev/shm) by a fresh tmpfs of
   the sandbox user's, each ``readonly`` directory is bound read-only over itself;
+- a new IPC namespace: no System V IPC or POSIX message queue shared with the host or with
+  another jail;
 - a new PID namespace with its own ``/proc``: the sandbox sees only its own processes, and when
   its first process ends the kernel kills every process left in it (detached children too);
 - a new network namespace unless ``network`` (no network at all);
@@ -38,6 +40,7 @@ SANDBOX_GID = 65534
 SETUP_FAILED = 97  # exit status: the jail could not be built (the command never ran)
 
 _CLONE_NEWNS = 0x00020000
+_CLONE_NEWIPC = 0x08000000
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWPID = 0x20000000
 _CLONE_NEWNET = 0x40000000
@@ -97,7 +100,7 @@ def give(path: str) -> None:
 def strength() -> str:
     """How strong the jail is on this machine, as one line for results and logs."""
     if os.geteuid() == 0:
-        return "jail: mount+pid+net namespaces, uid 65534, no capabilities"
+        return "jail: mount+ipc+pid+net namespaces, uid 65534, no capabilities"
     return "jail (without root): user namespaces, uid 65534 inside; files are still the caller's"
 
 
@@ -236,13 +239,13 @@ def enter(jail: Jail) -> None:
     """
     libc = _libc()
     root = os.geteuid() == 0
-    flags = _CLONE_NEWNS | _CLONE_NEWPID | (0 if jail.network else _CLONE_NEWNET)
+    flags = _CLONE_NEWNS | _CLONE_NEWIPC | _CLONE_NEWPID | (0 if jail.network else _CLONE_NEWNET)
     if root:
-        _check(libc.unshare(flags), "unshare(mount, pid, net)")
+        _check(libc.unshare(flags), "unshare(mount, ipc, pid, net)")
         _mounts(libc, jail, (SANDBOX_UID, SANDBOX_GID), unprivileged=True)
     else:
         uid, gid = os.getuid(), os.getgid()
-        _check(libc.unshare(_CLONE_NEWUSER | flags), "unshare(user, mount, pid, net)")
+        _check(libc.unshare(_CLONE_NEWUSER | flags), "unshare(user, mount, ipc, pid, net)")
         _map_ids(0, uid, 0, gid)
         _mounts(libc, jail, (0, 0), unprivileged=False)
     sys.stdout.flush()
