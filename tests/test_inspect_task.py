@@ -4,6 +4,7 @@ the final tree on the host, and the log feeds ``skill-eval report`` and ``failur
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -35,7 +36,7 @@ from harness.inspect_task import scorer as scorer_module
 from harness.inspect_task.bash_tool import STORE_STATE, persistent_bash
 from harness.inspect_task.dataset import METADATA_KEY
 from harness.inspect_task.logs import load_inspect_run
-from harness.inspect_task.sandbox import PROVIDER, WORKSPACE
+from harness.inspect_task.sandbox import PROVIDER, WORKSPACE, JailSandboxEnvironment
 from harness.inspect_task.task import backend
 from harness.paths import REPO_ROOT
 from harness.report.runs import Run, load_run
@@ -353,10 +354,10 @@ def test_the_log_gives_the_report_of_the_same_trials_through_skill_eval_run(
 def test_a_scoring_crash_is_the_samples_infrastructure_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def crash(task_id: str, diff: str) -> dict[str, Any]:
+    def crash(task_id: str, tree: Path) -> tuple[str, dict[str, Any]]:
         raise OSError("disk full")
 
-    monkeypatch.setattr(scorer_module, "score_diff", crash)
+    monkeypatch.setattr(scorer_module, "score_tree", crash)
     idle = get_model(MODEL, custom_outputs=[_output()])
     log = run_eval(backend(arm="baseline", tasks=TASK), idle, tmp_path / "logs")
     score = _only_sample(log).scores["skill_eval_scorer"]
@@ -416,3 +417,73 @@ def test_the_docker_image_pins_what_the_harness_pins() -> None:
     compose = (REPO_ROOT / "evals" / "inspect" / "compose.yaml").read_text()
     assert "dockerfile: Dockerfile" in compose
     assert "network_mode: none" in compose
+
+
+# A module that fails ruff (unused import, formatting): scored wherever the run path sees it.
+BAD_MODULE = "import os,sys\n\ndef f( ):\n  return 1\n"
+
+
+def test_the_scored_tree_is_the_files_not_what_the_agents_git_shows(tmp_path: Path) -> None:
+    """``.gitignore`` hides nothing from scoring and a deleted ``.git`` is not an
+    infrastructure error: the tree is read without git, as ``skill-eval run`` reads it."""
+    steps = [
+        f"printf '{BAD_MODULE}' > src/bad_module.py",
+        "echo bad_module.py >> .gitignore",
+        "rm -rf .git",
+    ]
+    model = get_model(
+        MODEL, custom_outputs=[*(_output("bash", command=c) for c in steps), _output()]
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKILL_EVAL_SUITE", str(MINI_SUITE))
+        log = run_eval(backend(arm="baseline", tasks=TASK), model, tmp_path / "logs")
+    meta = _score_meta(log)
+    assert meta["scoring_error"] is None
+    assert "+++ b/src/bad_module.py" in meta["diff"]
+    failed = [c["name"] for c in meta["score"]["checks"] if c["can_fail"] and not c["passed"]]
+    assert "ruff" in failed
+    (record,) = load_inspect_run(tmp_path / "logs").records
+    assert not record.infra_error
+    assert not record.resolved
+
+
+def test_the_tree_leaves_the_sandbox_byte_for_byte_without_git_or_caches(tmp_path: Path) -> None:
+    async def fetch() -> Path:
+        box = await asyncio.to_thread(JailSandboxEnvironment.started)
+        try:
+            script = (
+                "set -e; git init -q .; printf 'a\\n' > kept.txt; git add kept.txt;"
+                " git -c user.name=x -c user.email=x@x commit -qm start;"
+                " printf 'caf\\xe9\\xff\\n' > latin1.txt; printf '#!/bin/sh\\n' > run.sh;"
+                " chmod +x run.sh; echo latin1.txt > .gitignore;"
+                " git config filter.x.clean 'sed s/a/CLEANED/';"
+                " echo 'kept.txt filter=x' > .gitattributes;"
+                " mkdir -p nested && git -C nested init -q && echo inner > nested/inner.txt;"
+                " mkdir -p .venv/lib pkg/__pycache__;"
+                " head -c 26000000 /dev/urandom > .venv/lib/big;"
+                " echo x > pkg/__pycache__/m.pyc; echo y > pkg/m.pyc; ln -s kept.txt link;"
+                " echo secret > unreadable.txt; chmod 000 unreadable.txt"
+            )
+            done = await box.exec(["bash", "-c", script])
+            assert done.success, done.stderr
+            tree = tmp_path / "tree"
+            await scorer_module.fetch_tree(box, str(box.workspace), tree)
+            return tree
+        finally:
+            await JailSandboxEnvironment.sample_cleanup("t", None, {"default": box}, False)
+
+    tree = asyncio.run(fetch())
+    files = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
+    assert files == [
+        ".gitattributes",
+        ".gitignore",
+        "kept.txt",
+        "latin1.txt",
+        "nested/inner.txt",
+        "run.sh",
+        "unreadable.txt",
+    ]
+    assert (tree / "latin1.txt").read_bytes() == b"caf\xe9\xff\n"
+    assert (tree / "kept.txt").read_bytes() == b"a\n"
+    assert (tree / "unreadable.txt").read_bytes() == b"secret\n"
+    assert (tree / "run.sh").stat().st_mode & 0o100

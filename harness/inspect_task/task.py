@@ -39,7 +39,12 @@ from harness.errors import HarnessError
 from harness.inspect_task.bash_tool import persistent_bash
 from harness.inspect_task.dataset import METADATA_KEY, SampleInfo, task_sample
 from harness.inspect_task.sandbox import PROVIDER
-from harness.inspect_task.scorer import STORE_SKILL_DIR, STORE_START, skill_eval_scorer
+from harness.inspect_task.scorer import (
+    STORE_SKILL_DIR,
+    STORE_START,
+    STORE_WORKSPACE,
+    skill_eval_scorer,
+)
 from harness.skillpack.build import skill_content_hash
 from harness.store.models import ARMS, Arm
 from harness.task.loader import load_suite
@@ -76,6 +81,7 @@ def arm_setup(arm: str, skill_source: str | None = None) -> Solver:
             raise RuntimeError(f"the sample's repository is not ready: {where.stderr}{head.stderr}")
         workspace = where.stdout.strip()
         state.store.set(STORE_START, head.stdout.strip())
+        state.store.set(STORE_WORKSPACE, workspace)
         skill = None
         if chosen != "baseline":
             skill = await _stage_skill(skill_source, posixpath.dirname(workspace))
