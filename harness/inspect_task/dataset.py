@@ -4,8 +4,9 @@ The starting repository travels as the sample's ``files`` (each file of the task
 tree, by its path relative to the sandbox's working directory) and becomes a git repository
 with one commit by the sample's ``setup`` script, so any sandbox provider (this project's
 jail, docker, Kubernetes) starts from the same tree. The scorer reads the final tree without
-git and diffs it against this starting tree (:mod:`harness.inspect_task.scorer`). Hidden tests, the reference solution and the quality probes never
-enter the sample: they stay on the host, where the scorer uses them.
+git and diffs it against this starting tree (:mod:`harness.inspect_task.scorer`). Hidden
+tests, the reference solution and the quality probes never enter the sample: they stay on the
+host, where the scorer uses them.
 """
 
 from __future__ import annotations
