@@ -5,8 +5,11 @@ the final tree on the host, and the log feeds ``skill-eval report`` and ``failur
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,9 +32,11 @@ from inspect_ai.model import (
 )
 from inspect_ai.solver import generate
 from inspect_ai.tool import ToolChoice, ToolInfo
+from inspect_ai.util import SandboxUnavailableError
 
 from harness.agents.tools import ToolBox, ToolError
 from harness.cli import main
+from harness.inspect_task import sandbox as sandbox_module
 from harness.inspect_task import scorer as scorer_module
 from harness.inspect_task.bash_tool import STORE_STATE, persistent_bash
 from harness.inspect_task.dataset import METADATA_KEY
@@ -487,3 +492,45 @@ def test_the_tree_leaves_the_sandbox_byte_for_byte_without_git_or_caches(tmp_pat
     assert (tree / "kept.txt").read_bytes() == b"a\n"
     assert (tree / "unreadable.txt").read_bytes() == b"secret\n"
     assert (tree / "run.sh").stat().st_mode & 0o100
+
+
+PTRACE_SUPERVISOR = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+print(libc.ptrace(16, 1, 0, 0), os.strerror(ctypes.get_errno()))  # PTRACE_ATTACH to PID 1
+"""
+
+
+def test_a_command_cannot_ptrace_the_supervisor() -> None:
+    async def attempt() -> tuple[str, str]:
+        box = await asyncio.to_thread(JailSandboxEnvironment.started)
+        try:
+            tried = await box.exec(["python3", "-c", PTRACE_SUPERVISOR], timeout=30)
+            after = await box.exec(["echo", "still here"], timeout=30)
+            return tried.stdout.strip(), after.stdout
+        finally:
+            await JailSandboxEnvironment.sample_cleanup("t", None, {"default": box}, False)
+
+    tried, after = asyncio.run(attempt())
+    assert tried == f"-1 {os.strerror(errno.EPERM)}"
+    assert after == "still here\n"
+
+
+def test_a_supervisor_that_stops_answering_ends_the_sandbox_not_the_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sandbox_module, "DEADLINE_MARGIN_S", 0.5)
+
+    async def attempt() -> None:
+        box = await asyncio.to_thread(JailSandboxEnvironment.started)
+        try:
+            assert box._supervisor is not None
+            os.killpg(box._supervisor._proc.pid, signal.SIGSTOP)  # as a ptrace stop would
+            with pytest.raises(SandboxUnavailableError, match="gave no answer"):
+                await box.exec(["echo", "hi"], timeout=1)
+            with pytest.raises(SandboxUnavailableError):
+                await box.exec(["echo", "hi"], timeout=1)
+        finally:
+            await JailSandboxEnvironment.sample_cleanup("t", None, {"default": box}, False)
+
+    asyncio.run(attempt())

@@ -55,6 +55,10 @@ from harness.store.runner import default_hidden, skill_locations
 PROVIDER = "skill-eval"
 WORKSPACE = "repo"  # the working directory, inside the sample's folder
 _SANDBOX_USERS = {str(jail.SANDBOX_UID), "nobody"}
+# The host waits for a reply at most the command's timeout plus this margin (the supervisor
+# kills a command at its timeout); a command with no timeout gets NO_TIMEOUT_DEADLINE_S.
+DEADLINE_MARGIN_S = 60.0
+NO_TIMEOUT_DEADLINE_S = 3600.0
 
 # Inside the jail: a file to stdout (exit 2: missing, 3: a directory, 4: no permission) or
 # stdin to a file, parent folders created.
@@ -146,12 +150,13 @@ class _Supervisor:
     def _read(self) -> None:
         assert self._proc.stdout is not None
         for line in self._proc.stdout:
-            try:
+            try:  # a malformed line is skipped: the reader must outlive it
                 reply = json.loads(line)
-            except ValueError:
+                ident = int(reply["id"]) if isinstance(reply, dict) else -1
+            except (ValueError, TypeError, KeyError):
                 continue
             with self._lock:
-                future = self._pending.pop(int(reply.get("id", -1)), None)
+                future = self._pending.pop(ident, None)
             if future is not None and not future.done():
                 future.set_result(reply)
         # the supervisor is gone: nothing pending will be answered
@@ -288,7 +293,21 @@ class JailSandboxEnvironment(SandboxEnvironment):
             "timeout": timeout_s,
             "max_output": max_output,
         }
-        reply = await asyncio.wrap_future(self._supervisor.submit(request))
+        supervisor_ = self._supervisor
+        deadline = (
+            timeout_s if timeout_s is not None else NO_TIMEOUT_DEADLINE_S
+        ) + DEADLINE_MARGIN_S
+        try:
+            reply = await asyncio.wait_for(
+                asyncio.wrap_future(supervisor_.submit(request)), deadline
+            )
+        except TimeoutError:
+            # the supervisor itself did not answer (stopped, wedged): the sandbox is unusable
+            await asyncio.to_thread(supervisor_.close)
+            raise SandboxUnavailableError(
+                f"the skill-eval sandbox's supervisor gave no answer within {deadline:g} s"
+                f" ({argv[:1]}); the sandbox was stopped"
+            ) from None
         if reply.get("timed_out"):
             raise TimeoutError(f"command timed out after {timeout_s} s: {argv[:1]}")
         out, err = base64.b64decode(reply["out"]), base64.b64decode(reply["err"])

@@ -35,6 +35,7 @@ import threading
 from typing import IO, Any
 
 MAX_OUTPUT_BYTES = 10 * 1024**2  # Inspect's default per-stream exec limit
+PR_SET_DUMPABLE = 4  # <linux/prctl.h>
 _lock = threading.Lock()
 
 
@@ -104,7 +105,19 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def _not_dumpable() -> None:
+    """No process of the sandbox's uid may ptrace the supervisor (a stopped supervisor would
+    hang the host) or open its ``/proc/<pid>/fd`` (and forge replies). A command gets its own
+    dumpable flag back at execve, so the commands themselves are unaffected."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
 def main() -> None:
+    _not_dumpable()
     home = os.environ.get("HOME")
     if home:  # ``bash --login`` resets PATH from /etc/profile; a login profile restores it
         with open(os.path.join(home, ".bash_profile"), "w") as handle:
