@@ -534,3 +534,41 @@ def test_a_supervisor_that_stops_answering_ends_the_sandbox_not_the_wait(
             await JailSandboxEnvironment.sample_cleanup("t", None, {"default": box}, False)
 
     asyncio.run(attempt())
+
+
+def test_killing_every_process_restarts_the_shell_and_the_sample_goes_on(
+    tmp_path: Path,
+) -> None:
+    steps = [_output("bash", command=c) for c in ("kill -9 -1", "echo alive")]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKILL_EVAL_SUITE", str(MINI_SUITE))
+        log = run_eval(
+            backend(arm="baseline", tasks=TASK),
+            get_model(MODEL, custom_outputs=[*steps, _output()]),
+            tmp_path / "logs",
+        )
+    assert _only_sample(log).error is None
+    replies = _bash_replies(log)
+    assert replies[0].endswith("[the shell exited; the next command starts a new one]")
+    assert replies[1] == "alive\n"
+
+
+def test_a_sample_error_is_that_trials_infrastructure_error_and_the_eval_goes_on(
+    tmp_path: Path,
+) -> None:
+    def broken(*args: Any) -> ModelOutput:
+        raise RuntimeError("the model provider broke")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKILL_EVAL_SUITE", str(MINI_SUITE))
+        log = run_eval(
+            backend(arm="baseline", tasks=TASK),
+            get_model(MODEL, custom_outputs=broken),
+            tmp_path / "logs",
+        )
+    sample = _only_sample(log)
+    assert sample.error is not None
+    (record,) = load_inspect_run(tmp_path / "logs").records
+    assert record.infra_error
+    assert not record.resolved
+    assert "the model provider broke" in record.agent.detail

@@ -11,9 +11,10 @@ diff), sources the command with stdin from ``/dev/null``, and saves the state ag
   do not;
 - the command's stdout and stderr go to files; the first and last
   :data:`~harness.agents.shell.KEEP_BYTES` of each come back, so no output limit is hit;
-- ``timeout`` stops a command (and its process group) after the command timeout; that, or a
-  command that ends the shell (``exit``, ``exec``, ``set -e``), resets the state, as the
-  built-in session restarts;
+- ``timeout`` stops a command (and its process group) after the command timeout; that, a
+  command that ends the shell (``exit``, ``exec``, ``set -e``), or one that kills the wrapper
+  itself (``kill -9 -1``), resets the state, as the built-in session restarts, and the model
+  reads the built-in tool's reply for it, never a tool error that would end the sample;
 - the reply is :func:`harness.agents.tools.bash_reply`'s, and the tool's name, description and
   parameters are the built-in tool's, so the model reads the same thing either way.
 
@@ -158,11 +159,9 @@ def persistent_bash(timeout: int) -> Tool:
             await _reset(folder)
             return bash_reply(ShellOutput("", "", None, True, True), timeout)
         result = _parse(done.stdout, done.stderr, marker)
-        if result is None:
-            raise RuntimeError(
-                f"the bash tool's wrapper failed in the sandbox (exit {done.returncode}):"
-                f" {done.stderr.strip()[-2000:]}"
-            )
+        if result is None:  # the wrapper itself died (``kill -9 -1``): the shell is gone
+            await _reset(folder)
+            result = ShellOutput("", "", None, timed_out=False, shell_ended=True)
         return bash_reply(result, timeout)
 
     return ToolDef(

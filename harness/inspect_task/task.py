@@ -155,6 +155,9 @@ def backend(
         scorer=skill_eval_scorer(),
         sandbox=PROVIDER,  # --sandbox docker:evals/inspect/compose.yaml (or k8s:...) overrides it
         message_limit=2 * Limits().max_turns + 2,
+        # one sample's error is recorded (an infrastructure error of that trial in the reports)
+        # and the other samples run on
+        fail_on_error=False,
         metadata={METADATA_KEY: {"arm": chosen, "skill_hash": skill_hash}},
         name="skill_eval/backend",
     )
