@@ -21,7 +21,7 @@ import pytest
 from inspect_ai import Task, eval
 from inspect_ai.agent import react
 from inspect_ai.dataset import Sample
-from inspect_ai.log import EvalLog
+from inspect_ai.log import EvalLog, read_eval_log, write_eval_log
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageSystem,
@@ -572,3 +572,24 @@ def test_a_sample_error_is_that_trials_infrastructure_error_and_the_eval_goes_on
     assert record.infra_error
     assert not record.resolved
     assert "the model provider broke" in record.agent.detail
+
+
+@pytest.mark.parametrize("field", ["skill_hash", "task_hash"])
+def test_logs_of_different_experiments_are_not_merged(
+    evals: Evals, field: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    first = logs / "a.eval"
+    write_eval_log(read_eval_log(evals.skill.location), str(first))
+    other = read_eval_log(evals.skill.location)
+    for sample in other.samples or []:
+        sample.metadata[METADATA_KEY][field] = "0" * 64
+    second = logs / "b.eval"
+    write_eval_log(other, str(second))
+    assert main(["report", str(logs)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert str(first) in err
+    assert str(second) in err
+    assert field in err

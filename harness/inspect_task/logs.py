@@ -5,7 +5,9 @@ skill arms of ``inspect eval-set`` or of two ``inspect eval`` calls pair up), be
 :class:`~harness.report.runs.Run` a run directory gives: one :class:`TrialRecord` per sample
 and epoch, with the :class:`ScoreResult` the scorer kept in the score's metadata, the agent's
 turns, time and token usage, the skill files it opened, its diff and its conversation. A log
-whose samples carry no skill-eval metadata is refused with a one-line error naming the file.
+whose samples carry no skill-eval metadata is refused with a one-line error naming the file,
+and so are logs of one folder that disagree on a task's hash, or on the skill's hash for the
+same model and arm.
 """
 
 from __future__ import annotations
@@ -202,6 +204,23 @@ def _record(path: Path, log: EvalLog, sample: EvalSample) -> tuple[TrialRecord, 
     return record, diff, info
 
 
+def _same(
+    seen: dict[tuple[str, str], tuple[str | None, Path]],
+    key: tuple[str, str],
+    value: str | None,
+    file: Path,
+) -> None:
+    """Refuse to merge logs that disagree on a hash: a task's content, or the skill a model
+    ran in one arm (the logs would be different experiments)."""
+    first = seen.setdefault(key, (value, file))
+    if first[0] != value:
+        field, what = key
+        raise HarnessError(
+            f"{file}: {field} {value} for {what} differs from {first[0]} in {first[1]};"
+            " these logs are not one run"
+        )
+
+
 def load_inspect_run(path: Path) -> Run:
     """A log file, or a folder of log files, as one run (see the module docstring)."""
     files = log_files(path)
@@ -216,6 +235,7 @@ def load_inspect_run(path: Path) -> Run:
     skill_hash: str | None = None
     created: datetime | None = None
     run_id = path.name
+    seen: dict[tuple[str, str], tuple[str | None, Path]] = {}
     for file in files:
         log = _read(file)
         if path.is_file():
@@ -229,6 +249,8 @@ def load_inspect_run(path: Path) -> Run:
         created = when if created is None else min(created, when)
         for sample in samples:
             record, diff, info = _record(file, log, sample)
+            _same(seen, ("task_hash", info.task_id), info.task_hash, file)
+            _same(seen, ("skill_hash", f"{log.eval.model} {info.arm}"), info.skill_hash, file)
             tasks[info.task_id] = info.task_hash
             arms.add(info.arm)
             skill_hash = skill_hash or info.skill_hash
